@@ -1,0 +1,114 @@
+"""Query tree shared by the query parsers (``query.py``) and the executor (``index.py``).
+
+Every node carries a ``boost`` (1.0 unless the query said ``^n``). Field names are the
+names written in the query (already resolved against ``df``/``qf``); term texts are the
+analysed tokens the index holds, except for :class:`Range`, :class:`Prefix` and
+:class:`Wildcard`, whose bounds/patterns are given as the parser saw them (after Solr's
+multi-term analysis: lowercasing/folding for text fields) and converted by the executor
+through the field's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Occur = Literal["MUST", "SHOULD", "MUST_NOT", "FILTER"]
+
+
+@dataclass
+class MatchAll:
+    boost: float = 1.0
+
+
+@dataclass
+class MatchNone:
+    boost: float = 1.0
+
+
+@dataclass
+class Term:
+    field: str
+    text: str
+    boost: float = 1.0
+
+
+@dataclass
+class Phrase:
+    """Terms at relative positions (``positions[i]`` belongs to ``terms[i]``)."""
+
+    field: str
+    terms: list[str]
+    positions: list[int]
+    slop: int = 0
+    boost: float = 1.0
+
+
+@dataclass
+class Prefix:
+    field: str
+    prefix: str
+    boost: float = 1.0
+
+
+@dataclass
+class Wildcard:
+    """``*`` any run of characters, ``?`` one character."""
+
+    field: str
+    pattern: str
+    boost: float = 1.0
+
+
+@dataclass
+class Range:
+    """``lower``/``upper`` of ``None`` mean an open end (``*``)."""
+
+    field: str
+    lower: str | None
+    upper: str | None
+    include_lower: bool = True
+    include_upper: bool = True
+    boost: float = 1.0
+
+
+@dataclass
+class Exists:
+    """``field:*`` or ``field:[* TO *]``: the document has any value in the field."""
+
+    field: str
+    boost: float = 1.0
+
+
+@dataclass
+class Clause:
+    occur: Occur
+    query: "Query"
+
+
+@dataclass
+class Boolean:
+    clauses: list[Clause] = field(default_factory=list)
+    minimum_should_match: int = 0
+    boost: float = 1.0
+
+
+@dataclass
+class DisMax:
+    """Score = max(disjunct scores) + tie * sum(other disjunct scores)."""
+
+    disjuncts: list["Query"] = field(default_factory=list)
+    tie: float = 0.0
+    boost: float = 1.0
+
+
+@dataclass
+class ConstantScore:
+    query: "Query"
+    boost: float = 1.0
+
+
+Query = Union[
+    MatchAll, MatchNone, Term, Phrase, Prefix, Wildcard, Range, Exists, Boolean, DisMax,
+    ConstantScore,
+]

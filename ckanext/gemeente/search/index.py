@@ -1,0 +1,1430 @@
+"""Storage and query execution of the embedded Solr-compatible search server.
+
+One :class:`Core` is one Solr core: a schema, an in-memory inverted index of the
+*committed* documents, the list of updates received but not yet committed, and
+(optionally) an SQLite file that holds the committed documents durably.
+
+Visibility and durability follow Solr's model as CKAN uses it:
+
+* an update request (adds, deletes by id or query) is validated as a whole first;
+  a single bad document rejects the whole request and nothing of it is kept;
+* accepted updates are *pending*: invisible to searches until a commit
+  (``commit=true``, ``softCommit=true``, ``commitWithin``, ``<commit/>`` or
+  ``{"commit": {}}``); ``commitWithin`` is applied at once;
+* a commit applies the pending updates in order to the in-memory index and writes
+  the changed documents to SQLite in one transaction, so a crash (even ``kill -9``)
+  leaves either the state before or after the commit. Pending, uncommitted updates
+  live in memory only and are lost when the process dies (Solr would replay them
+  from its transaction log).
+
+Searches and commits are serialised by a readers-writer lock: many searches run
+together, a commit waits for running searches and blocks new ones while it applies.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import heapq
+import json
+import logging
+import math
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from . import ast
+from .errors import SolrError
+
+log = logging.getLogger(__name__)
+
+K1 = 1.2
+B = 0.75
+POINT_KINDS = frozenset({"int", "long", "float", "double", "date"})
+NUMERIC_KINDS = frozenset({"int", "long", "float", "double"})
+
+Scores = dict[int, float]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _long_to_int4(i: int) -> int:
+    num_bits = i.bit_length()
+    if num_bits < 4:
+        return i
+    shift = num_bits - 4
+    encoded = (i >> shift) & 0x07
+    encoded |= (shift + 1) << 3
+    return encoded
+
+
+def _int4_to_long(i: int) -> int:
+    bits = i & 0x07
+    shift = (i >> 3) - 1
+    if shift == -1:
+        return bits
+    return (bits | 0x08) << shift
+
+
+_MAX_INT4 = _long_to_int4(2**31 - 1)
+_NUM_FREE_VALUES = 255 - _MAX_INT4
+
+
+def lucene_norm_length(length: int) -> int:
+    """Field length as Lucene stores it in norms (``SmallFloat.intToByte4`` round trip)."""
+    if length < _NUM_FREE_VALUES:
+        return length
+    encoded = _NUM_FREE_VALUES + _long_to_int4(length - _NUM_FREE_VALUES)
+    return _NUM_FREE_VALUES + _int4_to_long(encoded - _NUM_FREE_VALUES)
+
+
+def idf(doc_freq: int, doc_count: int) -> float:
+    """Lucene's BM25 idf."""
+    return math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class RWLock:
+    """Readers-writer lock preferring writers (no writer starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    def acquire_read(self) -> None:
+        with self._cond:
+            while self._writer or self._writers_waiting:
+                self._cond.wait()
+            self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def acquire_write(self) -> None:
+        with self._cond:
+            self._writers_waiting += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writers_waiting -= 1
+            self._writer = True
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writer = False
+            self._cond.notify_all()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        from .datemath import format_solr_date
+
+        return format_solr_date(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def format_value(kind: str, value: Any) -> Any:
+    """A stored value as Solr writes it in JSON."""
+    if isinstance(value, datetime):
+        from .datemath import format_solr_date
+
+        return format_solr_date(value)
+    if kind in ("int", "long") and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def facet_label(kind: str, value: Any) -> str:
+    """The indexed term of a point/bool value, as Solr shows it in facet counts."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        from .datemath import format_solr_date
+
+        return format_solr_date(value)
+    if kind in ("int", "long"):
+        return str(int(value))
+    if kind in ("float", "double"):
+        return repr(float(value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------- index
+
+class FieldData:
+    """Everything indexed for one field name."""
+
+    __slots__ = (
+        "name", "kind", "ftype", "omit_norms", "points", "postings", "doc_len", "sum_len",
+        "docs", "sortval", "facet", "_terms_sorted", "_points_sorted", "_rank",
+    )
+
+    def __init__(self, name: str, kind: str, ftype: Any, omit_norms: bool) -> None:
+        self.name = name
+        self.kind = kind
+        self.ftype = ftype
+        self.omit_norms = omit_norms
+        self.points = kind in POINT_KINDS
+        # term -> {docnum: [positions]}
+        self.postings: dict[str, dict[int, list[int]]] = {}
+        # docnum -> field length (number of positions) for BM25 norms
+        self.doc_len: dict[int, int] = {}
+        self.sum_len = 0
+        # docnum -> sort keys of the values (point kinds) / indexed terms
+        self.docs: dict[int, tuple[Any, ...]] = {}
+        # docnum -> single sort key (first/min value), for sorting
+        self.sortval: dict[int, Any] = {}
+        # docnum -> distinct facet labels
+        self.facet: dict[int, tuple[str, ...]] = {}
+        self._terms_sorted: list[str] | None = None
+        self._points_sorted: tuple[list[Any], list[int]] | None = None
+        self._rank: dict[int, int] | None = None
+
+    def invalidate(self) -> None:
+        self._terms_sorted = None
+        self._points_sorted = None
+        self._rank = None
+
+    # -- lazily built views
+    def terms_sorted(self) -> list[str]:
+        if self._terms_sorted is None:
+            self._terms_sorted = sorted(self.postings)
+        return self._terms_sorted
+
+    def points_sorted(self) -> tuple[list[Any], list[int]]:
+        if self._points_sorted is None:
+            pairs = sorted(
+                ((k, d) for d, keys in self.docs.items() for k in keys),
+                key=lambda p: (p[0], p[1]),
+            )
+            self._points_sorted = ([p[0] for p in pairs], [p[1] for p in pairs])
+        return self._points_sorted
+
+    def rank(self) -> dict[int, int]:
+        if self._rank is None:
+            ordered = sorted(self.sortval.items(), key=lambda item: item[1])
+            rank: dict[int, int] = {}
+            r = 0
+            prev: Any = object()
+            for i, (docnum, key) in enumerate(ordered):
+                if key != prev:
+                    r = i
+                    prev = key
+                rank[docnum] = r
+            self._rank = rank
+        return self._rank
+
+
+class MemIndex:
+    """In-memory inverted index of committed documents."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.unique_key: str = schema.unique_key
+        self.fields: dict[str, FieldData] = {}
+        self.stored: dict[int, dict[str, list[Any]]] = {}
+        self.key_to_doc: dict[str, int] = {}
+        self.doc_to_key: dict[int, str] = {}
+        self.next_docnum = 0
+        self._field_cache: dict[str, Any] = {}
+
+    # -- schema lookups
+    def schema_field(self, name: str) -> Any:
+        try:
+            return self._field_cache[name]
+        except KeyError:
+            f = self.schema.field(name)
+            self._field_cache[name] = f
+            return f
+
+    def field_data(self, name: str) -> FieldData | None:
+        return self.fields.get(name)
+
+    def _field_data_for_write(self, name: str, field: Any) -> FieldData:
+        fd = self.fields.get(name)
+        if fd is None:
+            ftype = field.type
+            kind = getattr(ftype, "kind", "string")
+            omit = getattr(field, "omit_norms", None)
+            if omit is None:
+                omit = getattr(ftype, "omit_norms", None)
+            if omit is None:
+                omit = kind != "text"
+            fd = FieldData(name, kind, ftype, bool(omit))
+            self.fields[name] = fd
+        return fd
+
+    @property
+    def num_docs(self) -> int:
+        return len(self.stored)
+
+    def all_docs(self) -> set[int]:
+        return set(self.stored)
+
+    # -- writing
+    def add(self, key: str, doc: dict[str, list[Any]]) -> int:
+        old = self.key_to_doc.get(key)
+        if old is not None:
+            self.remove_docnum(old)
+        docnum = self.next_docnum
+        self.next_docnum += 1
+        self.stored[docnum] = doc
+        self.key_to_doc[key] = docnum
+        self.doc_to_key[docnum] = key
+        for name, values in doc.items():
+            field = self.schema_field(name)
+            if field is None or not getattr(field, "indexed", True) or not values:
+                continue
+            fd = self._field_data_for_write(name, field)
+            fd.invalidate()
+            if fd.points:
+                self._index_points(fd, docnum, values)
+            else:
+                self._index_terms(fd, docnum, values)
+        return docnum
+
+    def _index_points(self, fd: FieldData, docnum: int, values: list[Any]) -> None:
+        sort_key = fd.ftype.sort_key
+        keys = tuple(sort_key(v) for v in values)
+        fd.docs[docnum] = keys
+        fd.sortval[docnum] = min(keys)
+        labels: dict[str, None] = {}
+        for v in values:
+            labels[facet_label(fd.kind, v)] = None
+        fd.facet[docnum] = tuple(labels)
+        fd.doc_len[docnum] = len(keys)
+        fd.sum_len += len(keys)
+
+    def _index_terms(self, fd: FieldData, docnum: int, values: list[Any]) -> None:
+        gap = getattr(fd.ftype, "position_increment_gap", None)
+        if gap is None:
+            gap = 100 if fd.kind == "text" else 0
+        postings = fd.postings
+        offset = 0
+        length = 0
+        last_pos = -1
+        distinct: dict[str, None] = {}
+        for i, value in enumerate(values):
+            tokens = fd.ftype.terms(value)
+            if i and tokens:
+                offset = last_pos + gap + 1 if last_pos >= 0 else offset
+            prev = None
+            for tok in tokens:
+                pos = offset + tok.position
+                text = tok.text
+                plist = postings.get(text)
+                if plist is None:
+                    postings[text] = {docnum: [pos]}
+                else:
+                    p = plist.get(docnum)
+                    if p is None:
+                        plist[docnum] = [pos]
+                    else:
+                        p.append(pos)
+                if pos != prev:
+                    length += 1
+                    prev = pos
+                if pos > last_pos:
+                    last_pos = pos
+                distinct[text] = None
+        if not distinct:
+            return
+        terms = tuple(distinct)
+        fd.docs[docnum] = terms
+        fd.facet[docnum] = terms
+        fd.sortval[docnum] = min(terms)
+        fd.doc_len[docnum] = length
+        fd.sum_len += length
+
+    def remove_docnum(self, docnum: int) -> None:
+        doc = self.stored.pop(docnum, None)
+        if doc is None:
+            return
+        key = self.doc_to_key.pop(docnum)
+        if self.key_to_doc.get(key) == docnum:
+            del self.key_to_doc[key]
+        for name in doc:
+            fd = self.fields.get(name)
+            if fd is None:
+                continue
+            fd.invalidate()
+            terms = fd.docs.pop(docnum, None)
+            fd.sortval.pop(docnum, None)
+            fd.facet.pop(docnum, None)
+            fd.sum_len -= fd.doc_len.pop(docnum, 0)
+            if terms is None or fd.points:
+                continue
+            postings = fd.postings
+            for t in terms:
+                plist = postings.get(t)
+                if plist is not None:
+                    plist.pop(docnum, None)
+                    if not plist:
+                        del postings[t]
+
+    def remove_key(self, key: str) -> bool:
+        docnum = self.key_to_doc.get(key)
+        if docnum is None:
+            return False
+        self.remove_docnum(docnum)
+        return True
+
+    def clear(self) -> None:
+        self.fields.clear()
+        self.stored.clear()
+        self.key_to_doc.clear()
+        self.doc_to_key.clear()
+
+
+# --------------------------------------------------------------------------- execution
+
+class Executor:
+    """Evaluates an :mod:`ast` tree against a :class:`MemIndex` (under a read lock)."""
+
+    def __init__(self, index: MemIndex) -> None:
+        self.index = index
+        self._idf_cache: dict[tuple[str, str], float] = {}
+
+    # ----- matching only (filters)
+    def match(self, q: ast.Query) -> set[int]:
+        t = type(q)
+        if t is ast.MatchAll:
+            return self.index.all_docs()
+        if t is ast.MatchNone:
+            return set()
+        if t is ast.Term:
+            return self._term_docs(q.field, q.text)  # type: ignore[union-attr]
+        if t is ast.Boolean:
+            return self._bool_match(q)  # type: ignore[arg-type]
+        if t is ast.ConstantScore:
+            return self.match(q.query)  # type: ignore[union-attr]
+        if t is ast.DisMax:
+            out: set[int] = set()
+            for d in q.disjuncts:  # type: ignore[union-attr]
+                out |= self.match(d)
+            return out
+        if t is ast.Phrase:
+            return set(self._phrase(q))  # type: ignore[arg-type]
+        if t is ast.Prefix:
+            return self._prefix(q.field, q.prefix)  # type: ignore[union-attr]
+        if t is ast.Wildcard:
+            return self._wildcard(q.field, q.pattern)  # type: ignore[union-attr]
+        if t is ast.Range:
+            return self._range(q)  # type: ignore[arg-type]
+        if t is ast.Exists:
+            fd = self.index.fields.get(q.field)  # type: ignore[union-attr]
+            return set(fd.doc_len) if fd is not None else set()
+        raise SolrError(f"Unsupported query node: {t.__name__}")
+
+    def _bool_match(self, q: ast.Boolean) -> set[int]:
+        required: list[set[int]] = []
+        should: list[set[int]] = []
+        excluded: list[set[int]] = []
+        for c in q.clauses:
+            if c.occur in ("MUST", "FILTER"):
+                required.append(self.match(c.query))
+            elif c.occur == "SHOULD":
+                should.append(self.match(c.query))
+            else:
+                excluded.append(self.match(c.query))
+        msm = q.minimum_should_match
+        if required:
+            required.sort(key=len)
+            result = set(required[0])
+            for s in required[1:]:
+                result &= s
+                if not result:
+                    break
+            if msm > 0:
+                result = self._at_least(should, msm, result)
+        elif should:
+            result = self._at_least(should, max(msm, 1), None)
+        elif excluded:
+            result = self.index.all_docs()  # purely negative: everything minus
+        else:
+            return set()
+        for s in excluded:
+            if not result:
+                break
+            result -= s
+        return result
+
+    @staticmethod
+    def _at_least(sets: list[set[int]], n: int, within: set[int] | None) -> set[int]:
+        if n > len(sets):
+            return set()
+        if n <= 1:
+            out: set[int] = set()
+            for s in sets:
+                out |= s
+            return out & within if within is not None else out
+        counts: dict[int, int] = {}
+        for s in sets:
+            for d in s if within is None else s & within:
+                counts[d] = counts.get(d, 0) + 1
+        return {d for d, c in counts.items() if c >= n}
+
+    # ----- scoring
+    def score(self, q: ast.Query) -> Scores:
+        t = type(q)
+        boost = q.boost
+        if t is ast.Term:
+            return self._term_scores(q.field, q.text, boost)  # type: ignore[union-attr]
+        if t is ast.Boolean:
+            return self._bool_scores(q)  # type: ignore[arg-type]
+        if t is ast.DisMax:
+            return self._dismax_scores(q)  # type: ignore[arg-type]
+        if t is ast.Phrase:
+            return self._phrase_scores(q)  # type: ignore[arg-type]
+        if t is ast.ConstantScore:
+            return dict.fromkeys(self.match(q.query), boost)  # type: ignore[union-attr]
+        # MatchAll, MatchNone, Prefix, Wildcard, Range, Exists: constant score
+        return dict.fromkeys(self.match(q), boost)
+
+    def _bool_scores(self, q: ast.Boolean) -> Scores:
+        must: list[Scores] = []
+        filters: list[set[int]] = []
+        should: list[Scores] = []
+        excluded: list[set[int]] = []
+        for c in q.clauses:
+            if c.occur == "MUST":
+                must.append(self.score(c.query))
+            elif c.occur == "FILTER":
+                filters.append(self.match(c.query))
+            elif c.occur == "SHOULD":
+                should.append(self.score(c.query))
+            else:
+                excluded.append(self.match(c.query))
+        msm = q.minimum_should_match
+        candidates: set[int] | None = None
+        if must or filters:
+            sets = [set(m) for m in must] + filters
+            sets.sort(key=len)
+            candidates = sets[0]
+            for s in sets[1:]:
+                candidates = candidates & s
+            if msm > 0:
+                candidates = self._at_least([set(s) for s in should], msm, candidates)
+        elif should:
+            candidates = self._at_least([set(s) for s in should], max(msm, 1), None)
+        elif excluded:
+            candidates = self.index.all_docs()
+        else:
+            return {}
+        for s in excluded:
+            if not candidates:
+                break
+            candidates = candidates - s
+        boost = q.boost
+        out: Scores = {}
+        parts = must + should
+        if not parts:
+            # only filters / negative clauses: constant score 0 like Lucene (x boost)
+            return dict.fromkeys(candidates, 0.0)
+        for d in candidates:
+            total = 0.0
+            for p in parts:
+                v = p.get(d)
+                if v is not None:
+                    total += v
+            out[d] = total * boost
+        return out
+
+    def _dismax_scores(self, q: ast.DisMax) -> Scores:
+        parts = [self.score(d) for d in q.disjuncts]
+        tie = q.tie
+        best: Scores = {}
+        total: Scores = {}
+        for p in parts:
+            for d, s in p.items():
+                b = best.get(d)
+                if b is None:
+                    best[d] = s
+                    total[d] = s
+                else:
+                    if s > b:
+                        best[d] = s
+                    total[d] += s
+        boost = q.boost
+        if tie:
+            return {d: (b + tie * (total[d] - b)) * boost for d, b in best.items()}
+        if boost != 1.0:
+            return {d: b * boost for d, b in best.items()}
+        return best
+
+    # ----- term level
+    def _term_docs(self, field: str, text: str) -> set[int]:
+        fd = self.index.fields.get(field)
+        if fd is None:
+            return set()
+        if fd.points:
+            return set(self._point_eq(fd, text))
+        plist = fd.postings.get(text)
+        return set(plist) if plist else set()
+
+    def _point_eq(self, fd: FieldData, text: str) -> list[int]:
+        key = self._bound(fd, text)
+        keys, docs = fd.points_sorted()
+        lo = bisect.bisect_left(keys, key)
+        hi = bisect.bisect_right(keys, key)
+        return docs[lo:hi]
+
+    @staticmethod
+    def _bound(fd: FieldData, text: str) -> Any:
+        try:
+            return fd.ftype.parse_bound(text)
+        except SolrError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as a client error
+            raise SolrError(f"Invalid {fd.kind} value for field {fd.name}: '{text}'") from exc
+
+    def _idf(self, fd: FieldData, text: str, doc_freq: int) -> float:
+        return idf(doc_freq, len(fd.doc_len))
+
+    def _norm_factor(self, fd: FieldData) -> tuple[float, float]:
+        """(k1*(1-b), k1*b/avgdl) so that the denominator is freq + a + c*dl."""
+        n = len(fd.doc_len)
+        if fd.omit_norms or not n:
+            return K1, 0.0
+        avgdl = fd.sum_len / n
+        return K1 * (1 - B), K1 * B / avgdl
+
+    def _term_scores(self, field: str, text: str, boost: float) -> Scores:
+        fd = self.index.fields.get(field)
+        if fd is None:
+            return {}
+        if fd.points:
+            # point fields: constant score like Lucene's point queries
+            return dict.fromkeys(self._point_eq(fd, text), boost)
+        plist = fd.postings.get(text)
+        if not plist:
+            return {}
+        weight = self._idf(fd, text, len(plist)) * boost
+        a, c = self._norm_factor(fd)
+        out: Scores = {}
+        if c:
+            doc_len = fd.doc_len
+            for d, pos in plist.items():
+                tf = len(pos)
+                out[d] = weight * tf / (tf + a + c * lucene_norm_length(doc_len[d]))
+        else:
+            for d, pos in plist.items():
+                tf = len(pos)
+                out[d] = weight * tf / (tf + K1)
+        return out
+
+    # ----- phrases
+    def _phrase(self, q: ast.Phrase) -> dict[int, float]:
+        """docnum -> phrase frequency (sloppy frequency when slop > 0)."""
+        fd = self.index.fields.get(q.field)
+        if fd is None or not q.terms:
+            return {}
+        if fd.points:
+            return dict.fromkeys(self._point_eq(fd, " ".join(q.terms)), 1.0)
+        plists = []
+        for t in q.terms:
+            p = fd.postings.get(t)
+            if not p:
+                return {}
+            plists.append(p)
+        if len(plists) == 1:
+            return {d: float(len(p)) for d, p in plists[0].items()}
+        order = sorted(range(len(plists)), key=lambda i: len(plists[i]))
+        cands = set(plists[order[0]])
+        for i in order[1:]:
+            cands &= plists[i].keys()
+            if not cands:
+                return {}
+        rel = [p - q.positions[0] for p in q.positions]
+        slop = q.slop
+        out: dict[int, float] = {}
+        for d in cands:
+            if slop == 0:
+                pos_sets = [set(p[d]) for p in plists]
+                freq = 0
+                for start in plists[0][d]:
+                    if all(start + rel[i] in pos_sets[i] for i in range(1, len(rel))):
+                        freq += 1
+                if freq:
+                    out[d] = float(freq)
+            else:
+                f = self._sloppy_freq([p[d] for p in plists], rel, slop)
+                if f:
+                    out[d] = f
+        return out
+
+    @staticmethod
+    def _sloppy_freq(positions: list[list[int]], rel: list[int], slop: int) -> float:
+        freq = 0.0
+        for anchor in positions[0]:
+            target = anchor - rel[0]
+            lo = hi = target
+            for i in range(1, len(positions)):
+                best = min(positions[i], key=lambda p, i=i: abs(p - rel[i] - target))
+                v = best - rel[i]
+                lo = min(lo, v)
+                hi = max(hi, v)
+            spread = hi - lo
+            if spread <= slop:
+                freq += 1.0 / (1.0 + spread)
+        return freq
+
+    def _phrase_scores(self, q: ast.Phrase) -> Scores:
+        fd = self.index.fields.get(q.field)
+        freqs = self._phrase(q)
+        if fd is None or not freqs:
+            return {}
+        if fd.points:
+            return dict.fromkeys(freqs, q.boost)
+        n = len(fd.doc_len)
+        weight = sum(idf(len(fd.postings.get(t, ())), n) for t in q.terms) * q.boost
+        a, c = self._norm_factor(fd)
+        doc_len = fd.doc_len
+        return {
+            d: weight * f / (f + a + c * lucene_norm_length(doc_len[d]))
+            for d, f in freqs.items()
+        }
+
+    # ----- multi-term
+    def _prefix(self, field: str, prefix: str) -> set[int]:
+        fd = self.index.fields.get(field)
+        if fd is None:
+            return set()
+        if fd.points:
+            raise SolrError(f"Can't run prefix queries on numeric fields: {field}")
+        terms = fd.terms_sorted()
+        i = bisect.bisect_left(terms, prefix)
+        out: set[int] = set()
+        postings = fd.postings
+        while i < len(terms) and terms[i].startswith(prefix):
+            out.update(postings[terms[i]])
+            i += 1
+        return out
+
+    def _wildcard(self, field: str, pattern: str) -> set[int]:
+        fd = self.index.fields.get(field)
+        if fd is None:
+            return set()
+        if pattern == "*":
+            return set(fd.doc_len)
+        if fd.points:
+            raise SolrError(f"Can't run wildcard queries on numeric fields: {field}")
+        m = re.search(r"[*?]", pattern)
+        fixed = pattern[: m.start()] if m else pattern
+        regex = re.compile(
+            "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern),
+            re.DOTALL,
+        )
+        terms = fd.terms_sorted()
+        i = bisect.bisect_left(terms, fixed)
+        out: set[int] = set()
+        postings = fd.postings
+        while i < len(terms) and terms[i].startswith(fixed):
+            t = terms[i]
+            if regex.fullmatch(t):
+                out.update(postings[t])
+            i += 1
+        return out
+
+    def _range(self, q: ast.Range) -> set[int]:
+        fd = self.index.fields.get(q.field)
+        if fd is None:
+            return set()
+        if fd.points:
+            keys, docs = fd.points_sorted()
+            if q.lower is None:
+                lo = 0
+            else:
+                lk = self._bound(fd, q.lower)
+                lo = (bisect.bisect_left if q.include_lower else bisect.bisect_right)(keys, lk)
+            if q.upper is None:
+                hi = len(keys)
+            else:
+                uk = self._bound(fd, q.upper)
+                hi = (bisect.bisect_right if q.include_upper else bisect.bisect_left)(keys, uk)
+            return set(docs[lo:hi]) if hi > lo else set()
+        terms = fd.terms_sorted()
+        if q.lower is None:
+            lo = 0
+        else:
+            lo = (bisect.bisect_left if q.include_lower else bisect.bisect_right)(terms, q.lower)
+        if q.upper is None:
+            hi = len(terms)
+        else:
+            hi = (bisect.bisect_right if q.include_upper else bisect.bisect_left)(terms, q.upper)
+        out: set[int] = set()
+        postings = fd.postings
+        for t in terms[lo:hi]:
+            out.update(postings[t])
+        return out
+
+
+# --------------------------------------------------------------------------- params
+
+class Params:
+    """Solr request parameters: every name may repeat."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._d: dict[str, list[str]] = {}
+        for k, v in pairs:
+            self._d.setdefault(k, []).append(v)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Params:
+        pairs: list[tuple[str, str]] = []
+        for k, v in data.items():
+            if isinstance(v, (list, tuple)):
+                pairs.extend((k, _param_str(x)) for x in v)
+            elif v is not None:
+                pairs.append((k, _param_str(v)))
+        return cls(pairs)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        v = self._d.get(name)
+        return v[0] if v else default
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._d.get(name, ()))
+
+    def single(self) -> dict[str, str]:
+        return {k: v[0] for k, v in self._d.items()}
+
+    def echo(self) -> dict[str, Any]:
+        return {k: (v[0] if len(v) == 1 else list(v)) for k, v in self._d.items()}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._d
+
+    def keys(self) -> list[str]:
+        return list(self._d)
+
+
+def _param_str(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _int_param(params: Params, name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise SolrError(f'For input string: "{raw}"') from None
+
+
+def _bool_param(params: Params, name: str, default: bool = False) -> bool:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in ("true", "on", "yes", "1")
+
+
+# --------------------------------------------------------------------------- core
+
+class Core:
+    """One Solr core: schema, committed in-memory index, pending updates, storage."""
+
+    def __init__(
+        self,
+        name: str,
+        schema: Any,
+        path: str | None = None,
+        *,
+        fq_cache_size: int = 512,
+    ) -> None:
+        self.name = name
+        self.schema = schema
+        self.path = path
+        self.index = MemIndex(schema)
+        self._rw = RWLock()
+        self._write_mutex = threading.Lock()
+        self._pending: list[tuple[str, Any]] = []
+        self._generation = 0
+        self._fq_cache: OrderedDict[tuple[Any, ...], frozenset[int]] = OrderedDict()
+        self._fq_cache_size = fq_cache_size
+        self._db: sqlite3.Connection | None = None
+        self.start_time = time.time()
+        if path is not None:
+            self._open_db(path)
+            self._load()
+
+    # ----------------------------------------------------------------- storage
+    def _open_db(self, path: str) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS docs ("
+            " seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT UNIQUE NOT NULL, doc TEXT NOT NULL)"
+        )
+        self._db = db
+
+    def _load(self) -> None:
+        assert self._db is not None
+        date_fields: dict[str, bool] = {}
+        rows = self._db.execute("SELECT key, doc FROM docs ORDER BY seq").fetchall()
+        for key, raw in rows:
+            doc = json.loads(raw)
+            for name, values in doc.items():
+                is_date = date_fields.get(name)
+                if is_date is None:
+                    f = self.index.schema_field(name)
+                    is_date = f is not None and getattr(f.type, "kind", "") == "date"
+                    date_fields[name] = is_date
+                if is_date:
+                    doc[name] = [f_convert(self.index.schema_field(name), name, v) for v in values]
+            self.index.add(key, doc)
+        if rows:
+            log.info("core %s: loaded %d documents from %s", self.name, len(rows), self.path)
+
+    def close(self) -> None:
+        with self._write_mutex:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    # ----------------------------------------------------------------- updates
+    def update(self, ops: Sequence[tuple[str, Any]], *, commit: bool = False) -> None:
+        """Queue validated operations; apply and persist them all when committing.
+
+        ``ops``: ``("add", (key, prepared_doc))``, ``("delete_id", key)``,
+        ``("delete_query", ast_query)``, ``("commit", None)``, ``("rollback", None)``.
+        """
+        with self._write_mutex:
+            for op, arg in ops:
+                if op == "commit":
+                    self._commit_locked()
+                elif op == "rollback":
+                    self._pending.clear()
+                else:
+                    self._pending.append((op, arg))
+            if commit:
+                self._commit_locked()
+
+    def commit(self) -> None:
+        with self._write_mutex:
+            self._commit_locked()
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def _commit_locked(self) -> None:
+        pending = self._pending
+        self._pending = []
+        changed: dict[str, dict[str, list[Any]] | None] = {}
+        self._rw.acquire_write()
+        try:
+            index = self.index
+            for op, arg in pending:
+                if op == "add":
+                    key, doc = arg
+                    index.add(key, doc)
+                    changed[key] = doc
+                elif op == "delete_id":
+                    if index.remove_key(arg):
+                        changed[arg] = None
+                    elif arg in changed:
+                        changed[arg] = None
+                elif op == "delete_query":
+                    ex = Executor(index)
+                    hits = ex.match(arg)
+                    for d in hits:
+                        key = index.doc_to_key[d]
+                        index.remove_docnum(d)
+                        changed[key] = None
+            if pending:
+                self._generation += 1
+                self._fq_cache.clear()
+            if self._db is not None and changed:
+                self._persist(changed)
+        finally:
+            self._rw.release_write()
+
+    def _persist(self, changed: Mapping[str, dict[str, list[Any]] | None]) -> None:
+        assert self._db is not None
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            deletes = [(k,) for k, v in changed.items() if v is None]
+            if deletes:
+                db.executemany("DELETE FROM docs WHERE key = ?", deletes)
+            upserts = [
+                (k, json.dumps(v, default=_json_default, ensure_ascii=False))
+                for k, v in changed.items()
+                if v is not None
+            ]
+            if upserts:
+                # delete + insert gives the document a new sequence number, so that a
+                # reload keeps Lucene's index order (updated documents go last)
+                db.executemany("DELETE FROM docs WHERE key = ?", [(k,) for k, _ in upserts])
+                db.executemany("INSERT INTO docs (key, doc) VALUES (?, ?)", upserts)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # ----------------------------------------------------------------- reads
+    def read(self) -> _ReadGuard:
+        return _ReadGuard(self._rw)
+
+    @property
+    def num_docs(self) -> int:
+        return self.index.num_docs
+
+    def filter_set(self, key: tuple[Any, ...], build: Any) -> frozenset[int]:
+        """Cached filter (call under the read lock)."""
+        cache = self._fq_cache
+        gen_key = (self._generation, *key)
+        hit = cache.get(gen_key)
+        if hit is not None:
+            try:
+                cache.move_to_end(gen_key)
+            except KeyError:
+                pass
+            return hit
+        result = frozenset(build())
+        cache[gen_key] = result
+        while len(cache) > self._fq_cache_size:
+            try:
+                cache.popitem(last=False)
+            except KeyError:
+                break
+        return result
+
+
+class _ReadGuard:
+    def __init__(self, rw: RWLock) -> None:
+        self._rw = rw
+
+    def __enter__(self) -> None:
+        self._rw.acquire_read()
+
+    def __exit__(self, *exc: object) -> None:
+        self._rw.release_read()
+
+
+def f_convert(field: Any, name: str, value: Any) -> Any:
+    if field is None or not isinstance(value, str):
+        return value
+    return field.type.convert(name, value)
+
+
+# --------------------------------------------------------------------------- select
+
+_LOCAL_PARAMS_RE = re.compile(r"^\{!([^}]*)\}")
+
+
+def _strip_local_params(spec: str) -> tuple[str, dict[str, str]]:
+    m = _LOCAL_PARAMS_RE.match(spec.strip())
+    if not m:
+        return spec.strip(), {}
+    local: dict[str, str] = {}
+    for part in re.findall(r"""(\w[\w.]*)=('[^']*'|"[^"]*"|\S+)""", m.group(1)):
+        local[part[0]] = part[1].strip("'\"")
+    return spec.strip()[m.end():].strip(), local
+
+
+class SortClause:
+    __slots__ = ("field", "desc", "fd", "missing")
+
+    def __init__(self, field: str, desc: bool, fd: FieldData | None, missing: str) -> None:
+        self.field = field
+        self.desc = desc
+        self.fd = fd
+        self.missing = missing  # 'last', 'first' or 'low'
+
+
+def parse_sort(spec: str, index: MemIndex) -> list[SortClause]:
+    clauses: list[SortClause] = []
+    spec = spec.strip()
+    if not spec:
+        return clauses
+    pos = 0
+    for part in spec.split(","):
+        item = part.strip()
+        pos += len(part) + 1
+        if not item:
+            continue
+        pieces = item.split()
+        if len(pieces) != 2:
+            where = min(pos - 1, len(spec))
+            raise SolrError(
+                f"Can't determine a Sort Order (asc or desc) in sort spec '{spec}', pos={where}"
+            )
+        name, direction = pieces
+        d = direction.lower()
+        if d in ("asc", "bottom"):
+            desc = False
+        elif d in ("desc", "top"):
+            desc = True
+        else:
+            raise SolrError(
+                f"Can't determine a Sort Order (asc or desc) in sort spec '{spec}', pos={pos - 1}"
+            )
+        if name == "score":
+            clauses.append(SortClause("score", desc, None, "low"))
+            continue
+        if name == "_docid_":
+            clauses.append(SortClause("_docid_", desc, None, "low"))
+            continue
+        field = index.schema_field(name)
+        if field is None:
+            raise SolrError(f"sort param field can't be found: {name}")
+        if getattr(field, "multi_valued", False):
+            raise SolrError(f"can not sort on multivalued field: {name} of type: {_type_name(field)}")
+        if not getattr(field, "indexed", True) and not getattr(field, "doc_values", False):
+            raise SolrError(
+                "can not sort on a field w/o docValues unless it is indexed=true "
+                f"uninvertible=true and the type supports Uninversion: {name}"
+            )
+        ftype = field.type
+        if getattr(ftype, "sort_missing_last", False):
+            missing = "last"
+        elif getattr(ftype, "sort_missing_first", False):
+            missing = "first"
+        else:
+            missing = "low"
+        clauses.append(SortClause(name, desc, index.fields.get(name), missing))
+    return clauses
+
+
+def _type_name(field: Any) -> str:
+    return str(getattr(field.type, "name", getattr(field.type, "kind", "?")))
+
+
+class FieldMatcher:
+    """``fl``: which stored fields to return, and whether to add ``score``."""
+
+    def __init__(self, spec_list: list[str]) -> None:
+        self.all = False
+        self.score = False
+        self.names: list[str] = []
+        self.globs: list[str] = []
+        items: list[str] = []
+        for spec in spec_list:
+            items.extend(x for x in re.split(r"[\s,]+", spec) if x)
+        if not items:
+            self.all = True
+        for it in items:
+            if it == "*":
+                self.all = True
+            elif it == "score":
+                self.score = True
+            elif "*" in it or "?" in it:
+                self.globs.append(it)
+            elif it.startswith("[") or "(" in it:
+                continue  # transformers/functions: not supported, ignored
+            else:
+                self.names.append(it.split(":", 1)[1] if ":" in it and not it.startswith(":") else it)
+
+    def wants(self, name: str) -> bool:
+        if self.all or name in self.names:
+            return True
+        return any(fnmatch.fnmatchcase(name, g) for g in self.globs)
+
+
+def select(core: Core, params: Params) -> dict[str, Any]:
+    """Run a ``/select`` request; returns Solr's JSON response (without header)."""
+    from .query import parse_lucene, parse_query
+
+    rows = _int_param(params, "rows", 10)
+    start = _int_param(params, "start", 0)
+    if rows < 0:
+        raise SolrError("'rows' parameter cannot be negative")
+    if start < 0:
+        raise SolrError("'start' parameter cannot be negative")
+    single = params.single()
+    df = single.get("df")
+    q_op = single.get("q.op", "OR") or "OR"
+    schema = core.schema
+    fl = FieldMatcher(params.getlist("fl"))
+
+    query = parse_query(single.get("q"), single, schema)
+    fq_specs = [f for f in params.getlist("fq") if f.strip()]
+    fq_queries: list[tuple[str, ast.Query]] = []
+    for spec in fq_specs:
+        fq_queries.append((spec, _parse_filter(spec, single, schema, df, q_op, parse_lucene,
+                                               parse_query)))
+    facet_on = _bool_param(params, "facet")
+    facet_queries: list[tuple[str, ast.Query]] = []
+    if facet_on:
+        for fqs in params.getlist("facet.query"):
+            spec, local = _strip_local_params(fqs)
+            facet_queries.append((local.get("key", fqs),
+                                  parse_lucene(spec, schema, df=df, q_op=q_op)))
+
+    with core.read():
+        index = core.index
+        ex = Executor(index)
+        sort = parse_sort(single.get("sort", ""), index) if single.get("sort") else []
+
+        filt: frozenset[int] | set[int] | None = None
+        for spec, fq in fq_queries:
+            s = core.filter_set((spec, df, q_op), lambda fq=fq: ex.match(fq))
+            filt = s if filt is None else filt & s
+            if not filt:
+                break
+
+        need_scores = fl.score or not sort or any(c.field == "score" for c in sort)
+        scores: Scores | None
+        if isinstance(query, ast.MatchAll):
+            docs = set(filt) if filt is not None else index.all_docs()
+            scores = None
+            const = query.boost
+        else:
+            const = 1.0
+            if need_scores:
+                scores = ex.score(query)
+                if filt is not None:
+                    if len(filt) < len(scores):
+                        scores = {d: scores[d] for d in filt if d in scores}
+                    else:
+                        scores = {d: s for d, s in scores.items() if d in filt}
+                docs = set(scores)
+            else:
+                scores = None
+                docs = ex.match(query)
+                if filt is not None:
+                    docs &= filt
+        num_found = len(docs)
+
+        page = _top_docs(index, docs, scores, const, sort, start + rows) if rows else []
+        page = page[start:]
+        out_docs = [_render_doc(index, d, fl, scores, const) for d in page]
+
+        response: dict[str, Any] = {
+            "numFound": num_found,
+            "start": start,
+            "numFoundExact": True,
+            "docs": out_docs,
+        }
+        if fl.score:
+            if scores is None:
+                response["maxScore"] = const if num_found else 0.0
+            else:
+                response["maxScore"] = max(scores.values()) if scores else 0.0
+            # Solr puts maxScore before docs
+            response = {
+                "numFound": num_found,
+                "start": start,
+                "maxScore": response["maxScore"],
+                "numFoundExact": True,
+                "docs": out_docs,
+            }
+        result: dict[str, Any] = {"response": response}
+        if facet_on:
+            result["facet_counts"] = _facets(core, ex, docs, params, facet_queries)
+    return result
+
+
+def _parse_filter(
+    spec: str, single: Mapping[str, str], schema: Any, df: str | None, q_op: str,
+    parse_lucene: Any, parse_query: Any,
+) -> ast.Query:
+    if spec.lstrip().startswith("{!"):
+        fparams = {k: v for k, v in single.items() if k in ("df", "q.op")}
+        return parse_query(spec, fparams, schema)
+    return parse_lucene(spec, schema, df=df, q_op=q_op)
+
+
+def _top_docs(
+    index: MemIndex,
+    docs: set[int],
+    scores: Scores | None,
+    const: float,
+    sort: list[SortClause],
+    k: int,
+) -> list[int]:
+    if not docs or k <= 0:
+        return []
+    if not sort:
+        if scores is None:
+            return heapq.nsmallest(k, docs) if k < len(docs) else sorted(docs)
+        if k < len(docs):
+            return heapq.nsmallest(k, docs, key=lambda d: (-scores[d], d))
+        return sorted(docs, key=lambda d: (-scores[d], d))
+    keyfuncs = []
+    for c in sort:
+        keyfuncs.append(_sort_keyfunc(c, scores, const))
+    if len(keyfuncs) == 1:
+        kf = keyfuncs[0]
+
+        def key(d: int) -> tuple[Any, ...]:
+            return (kf(d), d)
+    else:
+        def key(d: int) -> tuple[Any, ...]:
+            return (*[f(d) for f in keyfuncs], d)
+    if k < len(docs) // 4:
+        return heapq.nsmallest(k, docs, key=key)
+    return sorted(docs, key=key)[:k]
+
+
+def _sort_keyfunc(c: SortClause, scores: Scores | None, const: float) -> Any:
+    sign = -1 if c.desc else 1
+    if c.field == "score":
+        if scores is None:
+            return lambda d: 0.0
+        return lambda d: sign * scores.get(d, 0.0)
+    if c.field == "_docid_":
+        return lambda d: sign * d
+    fd = c.fd
+    if fd is None:
+        return lambda d: 0
+    rank = fd.rank()
+    if c.missing == "last":
+        missing_key: tuple[int, int] = (1, 0)
+    elif c.missing == "first":
+        missing_key = (-1, 0)
+    else:  # missing sorts lowest: first ascending, last descending
+        missing_key = (1, 0) if c.desc else (-1, 0)
+
+    def keyf(d: int) -> tuple[int, int]:
+        r = rank.get(d)
+        if r is None:
+            return missing_key
+        return (0, sign * r)
+
+    return keyf
+
+
+def _render_doc(
+    index: MemIndex, docnum: int, fl: FieldMatcher, scores: Scores | None, const: float
+) -> dict[str, Any]:
+    stored = index.stored[docnum]
+    out: dict[str, Any] = {}
+    for name, values in stored.items():
+        if not fl.wants(name):
+            continue
+        field = index.schema_field(name)
+        if field is None or not getattr(field, "stored", True):
+            continue
+        kind = getattr(field.type, "kind", "string")
+        if getattr(field, "multi_valued", False):
+            out[name] = [format_value(kind, v) for v in values]
+        elif values:
+            out[name] = format_value(kind, values[0])
+    if fl.score:
+        out["score"] = scores.get(docnum, 0.0) if scores is not None else const
+    return out
+
+
+def _facets(
+    core: Core,
+    ex: Executor,
+    docs: set[int],
+    params: Params,
+    facet_queries: list[tuple[str, ast.Query]],
+) -> dict[str, Any]:
+    index = core.index
+    nl = params.get("json.nl", "flat") or "flat"
+    fq_out: dict[str, int] = {}
+    for key, q in facet_queries:
+        fq_out[key] = len(ex.match(q) & docs)
+    fields_out: dict[str, Any] = {}
+    for spec in params.getlist("facet.field"):
+        name, local = _strip_local_params(spec)
+        key = local.get("key", name)
+
+        def p(param: str, default: str | None = None, name: str = name) -> str | None:
+            v = params.get(f"f.{name}.facet.{param}")
+            return v if v is not None else params.get(f"facet.{param}", default)
+
+        limit = _facet_int(p("limit"), 100)
+        mincount = _facet_int(p("mincount"), 0)
+        offset = _facet_int(p("offset"), 0)
+        prefix = p("prefix")
+        sort_mode = (p("sort") or ("count" if limit > 0 else "index")).lower()
+        if sort_mode in ("true",):
+            sort_mode = "count"
+        elif sort_mode in ("false", "lex"):
+            sort_mode = "index"
+        field = index.schema_field(name)
+        if field is None:
+            raise SolrError(f"undefined field {name}")
+        counts: dict[str, int] = {}
+        fd = index.fields.get(name)
+        if fd is not None:
+            facet = fd.facet
+            if len(docs) < len(facet):
+                for d in docs:
+                    labels = facet.get(d)
+                    if labels:
+                        for lab in labels:
+                            counts[lab] = counts.get(lab, 0) + 1
+            else:
+                for d, labels in facet.items():
+                    if d in docs:
+                        for lab in labels:
+                            counts[lab] = counts.get(lab, 0) + 1
+            if mincount <= 0:
+                if fd.points:
+                    for labels in facet.values():
+                        for lab in labels:
+                            counts.setdefault(lab, 0)
+                else:
+                    for t in fd.postings:
+                        counts.setdefault(t, 0)
+        items = [(t, c) for t, c in counts.items() if c >= mincount]
+        if prefix:
+            items = [(t, c) for t, c in items if t.startswith(prefix)]
+        if sort_mode == "index":
+            items.sort(key=lambda tc: tc[0])
+        else:
+            items.sort(key=lambda tc: (-tc[1], tc[0]))
+        if offset:
+            items = items[offset:]
+        if limit >= 0:
+            items = items[:limit]
+        fields_out[key] = _named_list(items, nl)
+    return {
+        "facet_queries": fq_out,
+        "facet_fields": fields_out,
+        "facet_ranges": {},
+        "facet_intervals": {},
+        "facet_heatmaps": {},
+    }
+
+
+def _facet_int(raw: str | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SolrError(f'For input string: "{raw}"') from None
+
+
+def _named_list(items: list[tuple[str, int]], nl: str) -> Any:
+    if nl == "map":
+        return dict(items)
+    if nl in ("arrarr",):
+        return [[t, c] for t, c in items]
+    if nl == "arrmap":
+        return [{t: c} for t, c in items]
+    if nl == "arrntv":
+        return [{"name": t, "type": "int", "value": c} for t, c in items]
+    flat: list[Any] = []
+    for t, c in items:
+        flat.append(t)
+        flat.append(c)
+    return flat

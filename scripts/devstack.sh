@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Dev stack behind `make test` and `make demo`. Idempotent: a second run reuses the venv,
+# the database roles and the running services.
+#
+#   scripts/devstack.sh test [pytest args...]   set up, run the whole suite
+#   scripts/devstack.sh demo                    set up, start + seed the demo portal
+#   scripts/devstack.sh stop                    stop the demo portal and its search server
+#   scripts/devstack.sh setup                   only set up (venv, PostgreSQL, Redis)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+DEV="$ROOT/.dev"
+mkdir -p "$DEV"
+
+say() { printf '\033[1m[gemeente]\033[0m %s\n' "$*" >&2; }
+die() { printf '[gemeente] ERROR: %s\n' "$*" >&2; exit 1; }
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# ---------------------------------------------------------------- CKAN version / venv
+CKAN_VERSION=${CKAN_VERSION:-2.12.0}
+case "$CKAN_VERSION" in
+  2.12 | 2.12.*) SERIES=2.12; VENV="$ROOT/.venv" ;;
+  2.11 | 2.11.*) SERIES=2.11; VENV="$ROOT/.venv-2.11" ;;
+  *) die "CKAN_VERSION=$CKAN_VERSION is not supported: use 2.12.x (default) or 2.11.x" ;;
+esac
+LOCK="$ROOT/requirements/ckan-$SERIES.txt"
+PYTHON=${PYTHON:-python3}
+
+ensure_venv() {
+  [ -f "$LOCK" ] || die "missing lock file $LOCK"
+  if [ ! -x "$VENV/bin/python" ]; then
+    command -v "$PYTHON" >/dev/null || die "no $PYTHON found: install Python 3.10+ and re-run"
+    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+      || die "Python 3.10 or newer is needed ($PYTHON is $("$PYTHON" -V 2>&1))"
+    say "creating $(basename "$VENV") (CKAN $SERIES)"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local stamp
+  stamp=$(cat "$LOCK" pyproject.toml setup.py | sha256sum | cut -c1-16)
+  if [ "$(cat "$VENV/.gemeente-stamp" 2>/dev/null)" != "$stamp" ]; then
+    say "installing pinned dependencies from requirements/ckan-$SERIES.txt"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip>=24" "setuptools>=69" wheel
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$LOCK"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"
+    echo "$stamp" > "$VENV/.gemeente-stamp"
+  else
+    say "reusing $(basename "$VENV") (CKAN $("$VENV/bin/python" -c 'import ckan; print(ckan.__version__)'))"
+  fi
+  # Babel catalogues: compiled from the committed .po files (cheap, keeps .mo in step)
+  "$VENV/bin/python" scripts/compile_catalogs.py
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+PG_HOST=127.0.0.1
+PG_PORT=5432
+PRIVATE_PG_PORT=54329
+OVERRIDES=()   # lines for the generated .dev/test-local.ini
+
+pg_admin() {  # run psql as a superuser on $PG_HOST:$PG_PORT
+  if psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"
+  else
+    psql -h "$PG_HOST" -p "$PG_PORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"
+  fi
+}
+
+pg_bin() {  # locate a PostgreSQL server binary (initdb, pg_ctl)
+  local b
+  b=$(command -v "$1" 2>/dev/null || true)
+  [ -n "$b" ] || b=$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1 || true)
+  echo "$b"
+}
+
+start_private_pg() {
+  local initdb pg_ctl owner=()
+  initdb=$(pg_bin initdb); pg_ctl=$(pg_bin pg_ctl)
+  [ -n "$initdb" ] && [ -n "$pg_ctl" ] || return 1
+  # PostgreSQL refuses to run as root: use the postgres system user when we are root
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || die "running as root and no 'postgres' user for a private cluster"
+    owner=(runuser -u postgres --)
+  fi
+  if [ ! -f "$DEV/pgdata/PG_VERSION" ]; then
+    say "starting a private PostgreSQL cluster under .dev/pgdata (port $PRIVATE_PG_PORT)"
+    mkdir -p "$DEV/pgdata" "$DEV/pgsock"
+    [ ${#owner[@]} -eq 0 ] || chown -R postgres "$DEV/pgdata" "$DEV/pgsock"
+    "${owner[@]}" "$initdb" -D "$DEV/pgdata" -U postgres --auth=trust -E UTF8 >"$DEV/initdb.log" 2>&1 \
+      || die "initdb failed, see .dev/initdb.log"
+  fi
+  "${owner[@]}" "$pg_ctl" -D "$DEV/pgdata" -l "$DEV/postgres.log" -w \
+    -o "-p $PRIVATE_PG_PORT -c listen_addresses=127.0.0.1 -k $DEV/pgsock" start >/dev/null \
+    || die "private PostgreSQL did not start, see .dev/postgres.log"
+}
+
+ensure_postgres() {
+  if ! port_open "$PG_HOST" "$PG_PORT"; then
+    if port_open "$PG_HOST" "$PRIVATE_PG_PORT" || start_private_pg; then
+      PG_PORT=$PRIVATE_PG_PORT
+    else
+      die "PostgreSQL is not reachable on 127.0.0.1:5432 and not installed: install it (apt-get install postgresql) or start your server, then re-run"
+    fi
+  fi
+  command -v psql >/dev/null || die "psql not found: install the PostgreSQL client (apt-get install postgresql-client)"
+  pg_admin -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='ckan_default')
+               THEN CREATE ROLE ckan_default LOGIN PASSWORD 'pass'; END IF; END \$\$;" >/dev/null \
+    || die "could not create the ckan_default role on $PG_HOST:$PG_PORT (need a superuser: postgres or $(id -un))"
+  local db
+  for db in ckan_test ckan_demo; do
+    if [ -z "$(pg_admin -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
+      say "creating database $db"
+      pg_admin -c "CREATE DATABASE $db OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
+    fi
+  done
+  if [ "$PG_PORT" != 5432 ]; then
+    OVERRIDES+=("sqlalchemy.url = postgresql://ckan_default:pass@$PG_HOST:$PG_PORT/ckan_test")
+  fi
+}
+
+# ---------------------------------------------------------------- Redis
+REDIS_PORT=6379
+ensure_redis() {
+  if port_open 127.0.0.1 "$REDIS_PORT"; then return; fi
+  local private=63799
+  if ! port_open 127.0.0.1 $private; then
+    command -v redis-server >/dev/null \
+      || die "Redis is not reachable on 127.0.0.1:6379 and not installed: install it (apt-get install redis-server) or start it, then re-run"
+    say "starting a private Redis on port $private"
+    redis-server --port $private --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
+      --dir "$DEV" --pidfile "$DEV/redis.pid" --logfile "$DEV/redis.log"
+    for _ in $(seq 50); do port_open 127.0.0.1 $private && break; sleep 0.1; done
+  fi
+  REDIS_PORT=$private
+  OVERRIDES+=("ckan.redis.url = redis://127.0.0.1:$private/1" "ckan.harvest.mq.port = $private")
+}
+
+# The ini the tests use: test.ini itself, or .dev/test-local.ini when private services are used
+test_ini() {
+  if [ ${#OVERRIDES[@]} -eq 0 ]; then echo "$ROOT/test.ini"; return; fi
+  { echo "# generated by scripts/devstack.sh: private services"; echo "[app:main]";
+    echo "use = config:$ROOT/test.ini"; printf '%s\n' "${OVERRIDES[@]}"; } > "$DEV/test-local.ini"
+  echo "$DEV/test-local.ini"
+}
+
+setup() {
+  ensure_venv
+  ensure_postgres
+  ensure_redis
+}
+
+run_tests() {
+  setup
+  local ini
+  ini=$(test_ini)
+  say "running the suite on CKAN $("$VENV/bin/python" -c 'import ckan; print(ckan.__version__)') ($ini)"
+  # tests/conftest.py starts the embedded search server for the session
+  local rc=0
+  "$VENV/bin/python" -m pytest --ckan-ini="$ini" "$@" || rc=$?
+  if [ "$rc" = 5 ]; then die "pytest collected no tests"; fi
+  return "$rc"
+}
+
+case "${1:-}" in
+  test) shift; run_tests "$@" ;;
+  demo) shift; setup; exec "$VENV/bin/python" scripts/demo.py --venv "$VENV" --pg-port "$PG_PORT" --redis-port "$REDIS_PORT" "$@" ;;
+  stop) exec "$VENV/bin/python" scripts/demo.py --stop ;;
+  setup) setup ;;
+  *) die "usage: scripts/devstack.sh test|demo|stop|setup" ;;
+esac
