@@ -60,7 +60,8 @@ def wait_for(url: str, what: str, logfile: pathlib.Path, seconds: float = 90) ->
             return
         time.sleep(0.3)
     tail = logfile.read_text(errors="replace").splitlines()[-20:] if logfile.exists() else []
-    sys.exit(f"[gemeente] ERROR: {what} did not come up on {url}; last log lines:\n" + "\n".join(tail))
+    sys.exit(f"[gemeente] ERROR: {what} did not come up on {url}; last log lines:\n"
+             + "\n".join(tail))
 
 
 def start_background(name: str, argv: list[str]) -> None:

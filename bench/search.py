@@ -1,0 +1,216 @@
+"""Benchmark: the embedded search server behind CKAN, on 10,000 municipal datasets.
+
+    .venv/bin/python bench/search.py [--datasets 10000] [--queries 300]
+
+(needs the dev stack's PostgreSQL role: run `make test` once first.)
+
+1. Creates a fresh database ``ckan_bench`` and N realistic municipal datasets in 8
+   departments, with CKAN's synchronous indexing switched off (creation is not measured).
+2. Indexes them *through CKAN*: ``ckan.lib.search.rebuild`` (package_show + index_package per
+   dataset, as ``ckan search-index rebuild`` does) against the search server started as a
+   separate process, as in production. Figure: datasets/s, and its ratio to the
+   issue's floor of 200/s.
+3. Times, through the CKAN action API (Flask test client, same process, same way for
+   both), a typical portal search — free text + 3 facets + an fq + the permission labels
+   of a logged-in department member — and ``package_show`` of one dataset. Figure: p95
+   search / p50 package_show (target <= 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DEV = ROOT / ".dev"
+
+DEPARTMENTS = [
+    ("ruimte-en-duurzaamheid", "Ruimte en Duurzaamheid"),
+    ("verkeer-en-openbare-ruimte", "Verkeer en Openbare Ruimte"),
+    ("sociaal-domein", "Sociaal Domein"),
+    ("onderzoek-en-statistiek", "Onderzoek en Statistiek"),
+    ("dienstverlening", "Dienstverlening"),
+    ("economie-en-cultuur", "Economie en Cultuur"),
+    ("wonen", "Wonen"),
+    ("veiligheid", "Openbare Orde en Veiligheid"),
+]
+SUBJECTS = [
+    "afvalcontainers", "parkeerautomaten", "verkeerstellingen", "bomenregister",
+    "laadpalen", "speelplaatsen", "luchtkwaliteit", "geluidsbelasting", "evenementen",
+    "subsidies", "bouwvergunningen", "woningvoorraad", "bevolking", "werkloosheid",
+    "fietsenstallingen", "straatverlichting", "riolering", "grondwaterstand",
+    "zwerfafval", "meldingen openbare ruimte", "sportaccommodaties", "monumenten",
+    "bibliotheken", "jeugdzorg", "schuldhulpverlening", "energielabels", "zonnepanelen",
+]
+WIJKEN = [
+    "Centrum", "Noord", "Oost", "Zuid", "West", "Nieuw-West", "Zuidoost", "Havenkwartier",
+    "Oude Dorp", "Rivierenbuurt", "Tuinstad", "Stationsgebied",
+]
+TAGS = ["openbare ruimte", "mobiliteit", "duurzaamheid", "wonen", "zorg", "economie",
+        "milieu", "energie", "veiligheid", "cultuur", "onderwijs", "statistiek", "kaart"]
+FORMATS = ["CSV", "JSON", "GeoJSON", "XLSX", "WMS", "WFS", "PDF", "ZIP"]
+QUERIES = ["afval", "parkeren centrum", "bomen", "luchtkwaliteit noord", "laadpalen",
+           "bevolking wijk", "subsidies 2024", "verkeer", "energie zuid", "monumenten"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_dataset(i: int, rnd: random.Random) -> dict:
+    subject = rnd.choice(SUBJECTS)
+    wijk = rnd.choice(WIJKEN)
+    year = rnd.randint(2015, 2026)
+    org = DEPARTMENTS[i % len(DEPARTMENTS)][0]
+    return {
+        "name": f"{subject.replace(' ', '-')}-{wijk.lower().replace(' ', '-')}-{year}-{i}",
+        "title": f"{subject.capitalize()} {wijk} {year}",
+        "notes": (f"Overzicht van {subject} in stadsdeel {wijk} over {year}, bijgehouden door "
+                  f"de afdeling {DEPARTMENTS[i % len(DEPARTMENTS)][1]}. Gegevens worden "
+                  f"{rnd.choice(['dagelijks', 'wekelijks', 'maandelijks', 'jaarlijks'])} "
+                  "bijgewerkt uit het bronsysteem."),
+        "owner_org": org,
+        "private": rnd.random() < 0.2,
+        "tags": [{"name": t} for t in rnd.sample(TAGS, 3)],
+        "extras": [{"key": "bronsysteem", "value": rnd.choice(["Decos", "GISib", "SAP"])}],
+        "resources": [
+            {"url": f"https://data.zuiderveen.example/{subject}/{year}/{i}.{fmt.lower()}",
+             "format": fmt, "name": f"{subject} {fmt}"}
+            for fmt in rnd.sample(FORMATS, 2)
+        ],
+    }
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", type=int, default=10000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    DEV.mkdir(exist_ok=True)
+
+    # 1. fresh database + search server process
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
+                    "DROP DATABASE IF EXISTS ckan_bench"], check=True)
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
+                    "CREATE DATABASE ckan_bench OWNER ckan_default"], check=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ckanext.gemeente.search", "--memory",
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    solr_url = f"http://127.0.0.1:{port}/solr/ckan"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{solr_url}/admin/ping", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    ini = DEV / "bench.ini"
+    ini.write_text("[app:main]\nuse = config:../test.ini\n"
+                   "sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1/ckan_bench\n"
+                   f"solr_url = {solr_url}\nckan.plugins = activity\n")
+    os.environ.pop("CKAN_SOLR_URL", None)
+    subprocess.run([str(pathlib.Path(sys.executable).parent / "ckan"), "-c", str(ini),
+                    "db", "init"], check=True, capture_output=True)
+    try:
+        run(ini, args, solr_url)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def run(ini: pathlib.Path, args: argparse.Namespace, solr_url: str) -> None:
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+
+    app = make_app(load_config(str(ini)))
+    flask_app = app._wsgi_app
+    import ckan.lib.search as search
+    import ckan.plugins as plugins
+    import ckan.plugins.toolkit as tk
+
+    rnd = random.Random(20261125)
+    with flask_app.test_request_context():
+        site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+        ctx = lambda: {"user": site_user["name"], "ignore_auth": True}  # noqa: E731
+        member = tk.get_action("user_create")(ctx(), {
+            "name": "bench-medewerker", "email": "medewerker@zuiderveen.example",
+            "password": "Bench-wachtwoord-2026"})
+        for name, title in DEPARTMENTS:
+            tk.get_action("organization_create")(ctx(), {"name": name, "title": title})
+        for name, _ in DEPARTMENTS[:3]:
+            tk.get_action("organization_member_create")(
+                ctx(), {"id": name, "username": member["name"], "role": "editor"})
+        plugins.unload("synchronous_search")  # creation is not what we measure
+        t0 = time.perf_counter()
+        ids = []
+        for i in range(args.datasets):
+            ids.append(tk.get_action("package_create")(ctx(), make_dataset(i, rnd))["id"])
+        print(f"created {len(ids)} datasets in {time.perf_counter() - t0:.0f} s (not indexed)")
+        plugins.load("synchronous_search")
+
+        t0 = time.perf_counter()
+        search.rebuild(defer_commit=True, quiet=True)
+        search.commit()
+        index_s = time.perf_counter() - t0
+    index_rate = args.datasets / index_s
+
+    client = flask_app.test_client()
+    token = None
+    with flask_app.test_request_context():
+        token = tk.get_action("api_token_create")(
+            {"user": member["name"], "ignore_auth": True},
+            {"user": member["name"], "name": "bench"})["token"]
+    headers = {"Authorization": token}
+
+    def timed(url: str) -> float:
+        t = time.perf_counter()
+        resp = client.get(url, headers=headers)
+        elapsed = time.perf_counter() - t
+        assert resp.status_code == 200, resp.data[:300]
+        return elapsed
+
+    facets = json.dumps(["organization", "tags", "res_format"])
+    search_times, show_times = [], []
+    for _ in range(20):  # warm-up
+        timed(f"/api/3/action/package_show?id={ids[0]}")
+        timed(f"/api/3/action/package_search?q=afval&facet.field={facets}")
+    for n in range(args.queries):
+        q = QUERIES[n % len(QUERIES)]
+        fq = f'tags:"{TAGS[n % len(TAGS)]}"'
+        search_times.append(timed(
+            f"/api/3/action/package_search?q={urllib.parse.quote(q)}&fq={urllib.parse.quote(fq)}"
+            f"&facet.field={urllib.parse.quote(facets)}&rows=20&include_private=true"))
+        show_times.append(timed(f"/api/3/action/package_show?id={ids[rnd.randrange(len(ids))]}"))
+
+    p50_show = statistics.median(show_times) * 1000
+    p95_search = percentile(search_times, 95) * 1000
+    p50_search = statistics.median(search_times) * 1000
+    print(f"indexing through CKAN: {index_rate:.0f} datasets/s "
+          f"({args.datasets} in {index_s:.1f} s); ratio to the 200/s floor: "
+          f"{index_rate / 200:.2f}x")
+    print(f"package_show p50: {p50_show:.1f} ms (baseline)")
+    print(f"portal search p50: {p50_search:.1f} ms, p95: {p95_search:.1f} ms")
+    print(f"RATIO p95 search / p50 package_show = {p95_search / p50_show:.2f} (target <= 2.00)")
+
+
+if __name__ == "__main__":
+    main()
