@@ -40,9 +40,12 @@ ensure_venv() {
   stamp=$(cat "$LOCK" pyproject.toml setup.py | sha256sum | cut -c1-16)
   if [ "$(cat "$VENV/.gemeente-stamp" 2>/dev/null)" != "$stamp" ]; then
     say "installing pinned dependencies from requirements/ckan-$SERIES.txt"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip>=24" "setuptools>=69" wheel
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$LOCK"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"
+    local pip=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
+    {
+      "${pip[@]}" --upgrade "pip>=24" "setuptools>=69" wheel &&
+      "${pip[@]}" -r "$LOCK" &&
+      "${pip[@]}" --no-deps --no-build-isolation -e "$ROOT"
+    } >"$DEV/pip.log" 2>&1 || { tail -20 "$DEV/pip.log" >&2; die "pip install failed (full log: .dev/pip.log)"; }
     echo "$stamp" > "$VENV/.gemeente-stamp"
   else
     say "reusing $(basename "$VENV") (CKAN $("$VENV/bin/python" -c 'import ckan; print(ckan.__version__)'))"

@@ -34,9 +34,10 @@ import re
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 from . import ast
@@ -170,12 +171,14 @@ class FieldData:
     """Everything indexed for one field name."""
 
     __slots__ = (
-        "name", "kind", "ftype", "omit_norms", "points", "postings", "doc_len", "sum_len",
-        "docs", "sortval", "facet", "_terms_sorted", "_points_sorted", "_rank",
+        "name", "kind", "ftype", "omit_norms", "points", "gap", "postings", "doc_len", "sum_len",
+        "docs", "sortval", "facet", "_terms_sorted", "_points_sorted", "_rank", "_den",
+        "_order", "_totals",
     )
 
-    def __init__(self, name: str, kind: str, ftype: Any, omit_norms: bool) -> None:
+    def __init__(self, name: str, kind: str, ftype: Any, omit_norms: bool, gap: int = 0) -> None:
         self.name = name
+        self.gap = gap
         self.kind = kind
         self.ftype = ftype
         self.omit_norms = omit_norms
@@ -194,11 +197,56 @@ class FieldData:
         self._terms_sorted: list[str] | None = None
         self._points_sorted: tuple[list[Any], list[int]] | None = None
         self._rank: dict[int, int] | None = None
+        self._den: dict[int, float] | None = None
+        self._order: dict[bool, list[int]] = {}
+        self._totals: Counter[str] | None = None
 
     def invalidate(self) -> None:
         self._terms_sorted = None
         self._points_sorted = None
         self._rank = None
+        self._den = None
+        if self._order:
+            self._order = {}
+        self._totals = None
+
+    def order(self, desc: bool) -> list[int]:
+        """Docs having the field, in sort order (ties by index order)."""
+        cached = self._order.get(desc)
+        if cached is None:
+            rank = self.rank()
+            if desc:
+                cached = sorted(rank, key=lambda d: (-rank[d], d))
+            else:
+                cached = sorted(rank, key=lambda d: (rank[d], d))
+            self._order[desc] = cached
+        return cached
+
+    def totals(self) -> Counter[str]:
+        """Facet counts over all documents."""
+        if self._totals is None:
+            self._totals = Counter(chain.from_iterable(self.facet.values()))
+        return self._totals
+
+    def denominators(self) -> dict[int, float]:
+        """docnum -> ``k1 * (1 - b + b * dl / avgdl)`` (BM25 length normalisation)."""
+        den = self._den
+        if den is None:
+            n = len(self.doc_len)
+            if self.omit_norms or not n:
+                den = dict.fromkeys(self.doc_len, K1)
+            else:
+                a = K1 * (1 - B)
+                c = K1 * B * n / self.sum_len if self.sum_len else 0.0
+                cache: dict[int, float] = {}
+                den = {}
+                for d, dl in self.doc_len.items():
+                    v = cache.get(dl)
+                    if v is None:
+                        v = cache[dl] = a + c * lucene_norm_length(dl)
+                    den[d] = v
+            self._den = den
+        return den
 
     # -- lazily built views
     def terms_sorted(self) -> list[str]:
@@ -264,8 +312,12 @@ class MemIndex:
             if omit is None:
                 omit = getattr(ftype, "omit_norms", None)
             if omit is None:
-                omit = kind != "text"
-            fd = FieldData(name, kind, ftype, bool(omit))
+                raw = getattr(ftype, "attrs", {}).get("omitNorms")
+                omit = raw.lower() == "true" if raw is not None else kind != "text"
+            gap = getattr(field, "position_increment_gap", None)
+            if gap is None:
+                gap = getattr(ftype, "position_increment_gap", 0) or 0
+            fd = FieldData(name, kind, ftype, bool(omit), int(gap))
             self.fields[name] = fd
         return fd
 
@@ -304,16 +356,15 @@ class MemIndex:
         fd.docs[docnum] = keys
         fd.sortval[docnum] = min(keys)
         labels: dict[str, None] = {}
+        canonical = getattr(fd.ftype, "canonical", None)
         for v in values:
-            labels[facet_label(fd.kind, v)] = None
+            labels[canonical(v) if canonical else facet_label(fd.kind, v)] = None
         fd.facet[docnum] = tuple(labels)
         fd.doc_len[docnum] = len(keys)
         fd.sum_len += len(keys)
 
     def _index_terms(self, fd: FieldData, docnum: int, values: list[Any]) -> None:
-        gap = getattr(fd.ftype, "position_increment_gap", None)
-        if gap is None:
-            gap = 100 if fd.kind == "text" else 0
+        gap = fd.gap
         postings = fd.postings
         offset = 0
         length = 0
@@ -396,9 +447,9 @@ class MemIndex:
 class Executor:
     """Evaluates an :mod:`ast` tree against a :class:`MemIndex` (under a read lock)."""
 
-    def __init__(self, index: MemIndex) -> None:
+    def __init__(self, index: MemIndex, cache: dict[Any, Scores] | None = None) -> None:
         self.index = index
-        self._idf_cache: dict[tuple[str, str], float] = {}
+        self._cache = cache
 
     # ----- matching only (filters)
     def match(self, q: ast.Query) -> set[int]:
@@ -465,18 +516,27 @@ class Executor:
         return result
 
     @staticmethod
-    def _at_least(sets: list[set[int]], n: int, within: set[int] | None) -> set[int]:
+    def _at_least(sets: Sequence[Any], n: int, within: Any | None) -> set[int]:
+        """Docs in at least ``n`` of ``sets`` (sets or dicts), restricted to ``within``."""
         if n > len(sets):
             return set()
         if n <= 1:
             out: set[int] = set()
             for s in sets:
-                out |= s
+                out.update(s)
             return out & within if within is not None else out
-        counts: dict[int, int] = {}
-        for s in sets:
-            for d in s if within is None else s & within:
-                counts[d] = counts.get(d, 0) + 1
+        if n == len(sets):
+            ordered = sorted(sets, key=len)
+            first = ordered[0].keys() if isinstance(ordered[0], dict) else ordered[0]
+            res = set(first) if within is None else within & first
+            for s in ordered[1:]:
+                if not res:
+                    break
+                res &= s.keys() if isinstance(s, dict) else s
+            return res
+        counts = Counter(chain.from_iterable(sets))
+        if within is not None:
+            return {d for d, c in counts.items() if c >= n and d in within}
         return {d for d, c in counts.items() if c >= n}
 
     # ----- scoring
@@ -498,7 +558,7 @@ class Executor:
 
     def _bool_scores(self, q: ast.Boolean) -> Scores:
         must: list[Scores] = []
-        filters: list[set[int]] = []
+        filters: list[Any] = []
         should: list[Scores] = []
         excluded: list[set[int]] = []
         for c in q.clauses:
@@ -511,17 +571,19 @@ class Executor:
             else:
                 excluded.append(self.match(c.query))
         msm = q.minimum_should_match
-        candidates: set[int] | None = None
+        candidates: set[int]
         if must or filters:
-            sets = [set(m) for m in must] + filters
+            sets: list[Any] = [m.keys() for m in must] + filters
             sets.sort(key=len)
-            candidates = sets[0]
+            candidates = set(sets[0])
             for s in sets[1:]:
-                candidates = candidates & s
+                if not candidates:
+                    break
+                candidates &= s
             if msm > 0:
-                candidates = self._at_least([set(s) for s in should], msm, candidates)
+                candidates = self._at_least(should, msm, candidates)
         elif should:
-            candidates = self._at_least([set(s) for s in should], max(msm, 1), None)
+            candidates = self._at_least(should, max(msm, 1), None)
         elif excluded:
             candidates = self.index.all_docs()
         else:
@@ -529,20 +591,31 @@ class Executor:
         for s in excluded:
             if not candidates:
                 break
-            candidates = candidates - s
+            candidates -= s
         boost = q.boost
-        out: Scores = {}
         parts = must + should
         if not parts:
-            # only filters / negative clauses: constant score 0 like Lucene (x boost)
+            # only filters / negative clauses: constant score 0 like Lucene
             return dict.fromkeys(candidates, 0.0)
-        for d in candidates:
-            total = 0.0
-            for p in parts:
-                v = p.get(d)
-                if v is not None:
-                    total += v
-            out[d] = total * boost
+        if len(parts) == 1:
+            p0 = parts[0]
+            if boost == 1.0:
+                return {d: p0[d] for d in candidates}
+            return {d: p0[d] * boost for d in candidates}
+        out: Scores = dict.fromkeys(candidates, 0.0)
+        for p in parts:
+            if len(p) < len(out):
+                for d, v in p.items():
+                    if d in out:
+                        out[d] += v
+            else:
+                for d in candidates:
+                    v = p.get(d)
+                    if v is not None:
+                        out[d] += v
+        if boost != 1.0:
+            for d in out:
+                out[d] *= boost
         return out
 
     def _dismax_scores(self, q: ast.DisMax) -> Scores:
@@ -593,39 +666,34 @@ class Executor:
         except Exception as exc:  # noqa: BLE001 - reported as a client error
             raise SolrError(f"Invalid {fd.kind} value for field {fd.name}: '{text}'") from exc
 
-    def _idf(self, fd: FieldData, text: str, doc_freq: int) -> float:
-        return idf(doc_freq, len(fd.doc_len))
-
-    def _norm_factor(self, fd: FieldData) -> tuple[float, float]:
-        """(k1*(1-b), k1*b/avgdl) so that the denominator is freq + a + c*dl."""
-        n = len(fd.doc_len)
-        if fd.omit_norms or not n:
-            return K1, 0.0
-        avgdl = fd.sum_len / n
-        return K1 * (1 - B), K1 * B / avgdl
-
     def _term_scores(self, field: str, text: str, boost: float) -> Scores:
+        """BM25 scores of one term (the returned dict may be cached: do not modify)."""
+        cache = self._cache
+        if cache is not None:
+            ck = (field, text, boost)
+            hit = cache.get(ck)
+            if hit is not None:
+                return hit
         fd = self.index.fields.get(field)
         if fd is None:
             return {}
         if fd.points:
             # point fields: constant score like Lucene's point queries
-            return dict.fromkeys(self._point_eq(fd, text), boost)
-        plist = fd.postings.get(text)
-        if not plist:
-            return {}
-        weight = self._idf(fd, text, len(plist)) * boost
-        a, c = self._norm_factor(fd)
-        out: Scores = {}
-        if c:
-            doc_len = fd.doc_len
-            for d, pos in plist.items():
-                tf = len(pos)
-                out[d] = weight * tf / (tf + a + c * lucene_norm_length(doc_len[d]))
+            out = dict.fromkeys(self._point_eq(fd, text), boost)
         else:
+            plist = fd.postings.get(text)
+            if not plist:
+                return {}
+            weight = idf(len(plist), len(fd.doc_len)) * boost
+            den = fd.denominators()
+            out = {}
             for d, pos in plist.items():
                 tf = len(pos)
-                out[d] = weight * tf / (tf + K1)
+                out[d] = weight * tf / (tf + den[d])
+        if cache is not None:
+            if len(cache) > 4096:
+                cache.clear()
+            cache[ck] = out
         return out
 
     # ----- phrases
@@ -693,12 +761,8 @@ class Executor:
             return dict.fromkeys(freqs, q.boost)
         n = len(fd.doc_len)
         weight = sum(idf(len(fd.postings.get(t, ())), n) for t in q.terms) * q.boost
-        a, c = self._norm_factor(fd)
-        doc_len = fd.doc_len
-        return {
-            d: weight * f / (f + a + c * lucene_norm_length(doc_len[d]))
-            for d, f in freqs.items()
-        }
+        den = fd.denominators()
+        return {d: weight * f / (f + den[d]) for d, f in freqs.items()}
 
     # ----- multi-term
     def _prefix(self, field: str, prefix: str) -> set[int]:
@@ -858,8 +922,9 @@ class Core:
         self._write_mutex = threading.Lock()
         self._pending: list[tuple[str, Any]] = []
         self._generation = 0
-        self._fq_cache: OrderedDict[tuple[Any, ...], frozenset[int]] = OrderedDict()
+        self._fq_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._fq_cache_size = fq_cache_size
+        self._score_cache: dict[Any, Scores] = {}
         self._db: sqlite3.Connection | None = None
         self.start_time = time.time()
         if path is not None:
@@ -955,6 +1020,7 @@ class Core:
             if pending:
                 self._generation += 1
                 self._fq_cache.clear()
+                self._score_cache = {}
             if self._db is not None and changed:
                 self._persist(changed)
         finally:
@@ -984,6 +1050,10 @@ class Core:
             raise
 
     # ----------------------------------------------------------------- reads
+    def executor(self) -> Executor:
+        """An executor sharing this generation's term score cache (under the read lock)."""
+        return Executor(self.index, self._score_cache)
+
     def read(self) -> _ReadGuard:
         return _ReadGuard(self._rw)
 
@@ -993,6 +1063,13 @@ class Core:
 
     def filter_set(self, key: tuple[Any, ...], build: Any) -> frozenset[int]:
         """Cached filter (call under the read lock)."""
+        return self.cached(("fq", *key), lambda: frozenset(build()))
+
+    def cached(self, key: tuple[Any, ...], build: Any) -> Any:
+        """Per-commit cache of filters and query results (call under the read lock).
+
+        Returned values are shared: callers must not modify them.
+        """
         cache = self._fq_cache
         gen_key = (self._generation, *key)
         hit = cache.get(gen_key)
@@ -1002,7 +1079,7 @@ class Core:
             except KeyError:
                 pass
             return hit
-        result = frozenset(build())
+        result = build()
         cache[gen_key] = result
         while len(cache) > self._fq_cache_size:
             try:
@@ -1098,9 +1175,10 @@ def parse_sort(spec: str, index: MemIndex) -> list[SortClause]:
                 f"uninvertible=true and the type supports Uninversion: {name}"
             )
         ftype = field.type
-        if getattr(ftype, "sort_missing_last", False):
+        if getattr(field, "sort_missing_last", False) or getattr(ftype, "sort_missing_last", False):
             missing = "last"
-        elif getattr(ftype, "sort_missing_first", False):
+        elif getattr(field, "sort_missing_first", False) or getattr(
+                ftype, "sort_missing_first", False):
             missing = "first"
         else:
             missing = "low"
@@ -1175,7 +1253,7 @@ def select(core: Core, params: Params) -> dict[str, Any]:
 
     with core.read():
         index = core.index
-        ex = Executor(index)
+        ex = core.executor()
         sort = parse_sort(single.get("sort", ""), index) if single.get("sort") else []
 
         filt: frozenset[int] | set[int] | None = None
@@ -1194,7 +1272,8 @@ def select(core: Core, params: Params) -> dict[str, Any]:
         else:
             const = 1.0
             if need_scores:
-                scores = ex.score(query)
+                qkey = _query_key(single)
+                scores = core.cached(("q", qkey), lambda: ex.score(query))
                 if filt is not None:
                     if len(filt) < len(scores):
                         scores = {d: scores[d] for d in filt if d in scores}
@@ -1237,6 +1316,19 @@ def select(core: Core, params: Params) -> dict[str, Any]:
     return result
 
 
+_NOT_QUERY_PARAMS = ("fq", "rows", "start", "fl", "sort", "wt", "facet", "f.", "json.",
+                     "omitHeader", "echoParams", "indent", "_", "hl", "debug", "stats")
+
+
+def _query_key(single: Mapping[str, str]) -> tuple[Any, ...]:
+    """The parameters that determine the main query's result (for the result cache)."""
+    return tuple(sorted(
+        (k, v) for k, v in single.items()
+        if not any(k == p or (p.endswith(".") and k.startswith(p)) or k.startswith("facet.")
+                   for p in _NOT_QUERY_PARAMS)
+    ))
+
+
 def _parse_filter(
     spec: str, single: Mapping[str, str], schema: Any, df: str | None, q_op: str,
     parse_lucene: Any, parse_query: Any,
@@ -1257,15 +1349,16 @@ def _top_docs(
 ) -> list[int]:
     if not docs or k <= 0:
         return []
+    if scores is None:
+        # constant score: score clauses do not change the order
+        sort = [c for c in sort if c.field != "score"]
     if not sort:
         if scores is None:
             return heapq.nsmallest(k, docs) if k < len(docs) else sorted(docs)
-        if k < len(docs):
-            return heapq.nsmallest(k, docs, key=lambda d: (-scores[d], d))
-        return sorted(docs, key=lambda d: (-scores[d], d))
-    keyfuncs = []
-    for c in sort:
-        keyfuncs.append(_sort_keyfunc(c, scores, const))
+        sort = [SortClause("score", True, None, "low")]
+    if len(sort) == 1 and sort[0].fd is not None:
+        return _scan_field_order(docs, sort[0], k)
+    keyfuncs = [_sort_keyfunc(c, scores, const) for c in sort]
     if len(keyfuncs) == 1:
         kf = keyfuncs[0]
 
@@ -1274,9 +1367,37 @@ def _top_docs(
     else:
         def key(d: int) -> tuple[Any, ...]:
             return (*[f(d) for f in keyfuncs], d)
+
+    cands: Iterable[int] = docs
+    if scores is not None and sort[0].field == "score" and sort[0].desc and k < len(docs):
+        # the top k by score, plus every doc tied with the k-th: then the full key
+        threshold = heapq.nlargest(k, scores.values())[-1]
+        cands = [d for d, sc in scores.items() if sc >= threshold]
     if k < len(docs) // 4:
-        return heapq.nsmallest(k, docs, key=key)
-    return sorted(docs, key=key)[:k]
+        return heapq.nsmallest(k, cands, key=key)
+    return sorted(cands, key=key)[:k]
+
+
+def _scan_field_order(docs: set[int], c: SortClause, k: int) -> list[int]:
+    fd = c.fd
+    assert fd is not None
+    missing = sorted(docs - fd.sortval.keys())
+    missing_first = c.missing == "first" or (c.missing == "low" and not c.desc)
+    out: list[int] = missing[:k] if missing_first else []
+    if len(out) < k:
+        need = k - len(out)
+        if need >= len(docs):
+            out.extend(d for d in fd.order(c.desc) if d in docs)
+        else:
+            for d in fd.order(c.desc):
+                if d in docs:
+                    out.append(d)
+                    need -= 1
+                    if not need:
+                        break
+    if len(out) < k and not missing_first:
+        out.extend(missing[: k - len(out)])
+    return out
 
 
 def _sort_keyfunc(c: SortClause, scores: Scores | None, const: float) -> Any:
@@ -1361,21 +1482,19 @@ def _facets(
         field = index.schema_field(name)
         if field is None:
             raise SolrError(f"undefined field {name}")
-        counts: dict[str, int] = {}
+        counts: Counter[str] = Counter()
         fd = index.fields.get(name)
         if fd is not None:
             facet = fd.facet
-            if len(docs) < len(facet):
-                for d in docs:
-                    labels = facet.get(d)
-                    if labels:
-                        for lab in labels:
-                            counts[lab] = counts.get(lab, 0) + 1
+            if len(docs) * 2 > len(facet):
+                # most documents match: count the others and subtract from the totals
+                counts = fd.totals().copy()
+                others = facet.keys() - docs
+                if others:
+                    counts.subtract(chain.from_iterable(map(facet.__getitem__, others)))
             else:
-                for d, labels in facet.items():
-                    if d in docs:
-                        for lab in labels:
-                            counts[lab] = counts.get(lab, 0) + 1
+                counts = Counter(chain.from_iterable(
+                    map(facet.__getitem__, facet.keys() & docs)))
             if mincount <= 0:
                 if fd.points:
                     for labels in facet.values():
@@ -1384,12 +1503,19 @@ def _facets(
                 else:
                     for t in fd.postings:
                         counts.setdefault(t, 0)
-        items = [(t, c) for t, c in counts.items() if c >= mincount]
         if prefix:
-            items = [(t, c) for t, c in items if t.startswith(prefix)]
+            counts = Counter({t: c for t, c in counts.items() if t.startswith(prefix)})
         if sort_mode == "index":
-            items.sort(key=lambda tc: tc[0])
+            items = sorted((t, c) for t, c in counts.items() if c >= mincount)
         else:
+            wanted = offset + limit if limit >= 0 else -1
+            if 0 <= wanted < len(counts):
+                # only the top counts matter: cut at the count of the last wanted entry
+                threshold = max(heapq.nlargest(wanted, counts.values())[-1], mincount) \
+                    if wanted else max(mincount, 1)
+            else:
+                threshold = mincount
+            items = [(t, c) for t, c in counts.items() if c >= threshold]
             items.sort(key=lambda tc: (-tc[1], tc[0]))
         if offset:
             items = items[offset:]

@@ -1,0 +1,231 @@
+"""Storage and execution tests of the embedded search server (no HTTP)."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from ckanext.gemeente.search import ast, default_schema_path
+from ckanext.gemeente.search.errors import SolrError
+from ckanext.gemeente.search.index import (
+    Core,
+    Executor,
+    Params,
+    RWLock,
+    idf,
+    lucene_norm_length,
+    select,
+)
+from ckanext.gemeente.search.schema import Schema
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    return Schema.load(default_schema_path())
+
+
+def doc(n: int | str, **fields: object) -> dict[str, object]:
+    d: dict[str, object] = {"index_id": f"idx-{n}", "id": f"id-{n}", "site_id": "test",
+                            "name": f"name-{n}", "state": "active", "entity_type": "package"}
+    d.update(fields)
+    return d
+
+
+def add(core: Core, *docs: dict[str, object], commit: bool = True) -> None:
+    ops = []
+    for d in docs:
+        prepared = core.schema.prepare(d)
+        ops.append(("add", (str(prepared["index_id"][0]), prepared)))
+    core.update(ops, commit=commit)
+
+
+def ids(core: Core, q: ast.Query) -> set[str]:
+    with core.read():
+        return {core.index.doc_to_key[d] for d in Executor(core.index).match(q)}
+
+
+def scores(core: Core, q: ast.Query) -> dict[str, float]:
+    with core.read():
+        return {core.index.doc_to_key[d]: s for d, s in Executor(core.index).score(q).items()}
+
+
+@pytest.fixture()
+def core(schema: Schema) -> Core:
+    c = Core("t", schema)
+    add(
+        c,
+        doc(1, title="Water quality measurements", tags=["water", "quality"],
+            notes="Measurements of the water in the city canals",
+            metadata_modified="2024-01-03T00:00:00Z", views_total=5),
+        doc(2, title="Air quality", tags=["air", "quality"], notes="Fine dust",
+            metadata_modified="2024-01-01T00:00:00Z", views_total=50),
+        doc(3, title="Parking places", tags=["parking"], notes="Where to park cars",
+            metadata_modified="2024-01-02T00:00:00Z", state="draft"),
+    )
+    return c
+
+
+def test_term_and_boolean(core: Core) -> None:
+    assert ids(core, ast.Term("tags", "quality")) == {"idx-1", "idx-2"}
+    q = ast.Boolean([ast.Clause("MUST", ast.Term("tags", "quality")),
+                     ast.Clause("MUST_NOT", ast.Term("tags", "air"))])
+    assert ids(core, q) == {"idx-1"}
+    assert ids(core, ast.Boolean([ast.Clause("MUST_NOT", ast.Term("state", "active"))])) == {
+        "idx-3"}
+    assert ids(core, ast.Boolean([ast.Clause("SHOULD", ast.Term("tags", "air")),
+                                  ast.Clause("SHOULD", ast.Term("tags", "parking"))])) == {
+        "idx-2", "idx-3"}
+    msm = ast.Boolean([ast.Clause("SHOULD", ast.Term("tags", "air")),
+                       ast.Clause("SHOULD", ast.Term("tags", "quality"))],
+                      minimum_should_match=2)
+    assert ids(core, msm) == {"idx-2"}
+    assert ids(core, ast.MatchAll()) == {"idx-1", "idx-2", "idx-3"}
+    assert ids(core, ast.MatchNone()) == set()
+    assert scores(core, msm) == scores(core, ast.Boolean(msm.clauses, 2))
+
+
+def test_phrase_prefix_wildcard_range_exists(core: Core) -> None:
+    assert ids(core, ast.Phrase("text", ["water", "qualiti"], [0, 1])) == {"idx-1"}
+    assert ids(core, ast.Phrase("text", ["qualiti", "water"], [0, 1])) == set()
+    assert ids(core, ast.Phrase("text", ["qualiti", "water"], [0, 1], slop=2)) == {"idx-1"}
+    assert ids(core, ast.Prefix("name", "name-")) == {"idx-1", "idx-2", "idx-3"}
+    assert ids(core, ast.Wildcard("tags", "?ir")) == {"idx-2"}
+    assert ids(core, ast.Wildcard("tags", "*ing")) == {"idx-3"}
+    assert ids(core, ast.Range("views_total", "10", None)) == {"idx-2"}
+    assert ids(core, ast.Range("views_total", "5", "50", include_upper=False)) == {"idx-1"}
+    assert ids(core, ast.Range("metadata_modified", "2024-01-02T00:00:00Z",
+                               "NOW")) == {"idx-1", "idx-3"}
+    assert ids(core, ast.Range("name", "name-2", "name-9")) == {"idx-2", "idx-3"}
+    assert ids(core, ast.Exists("views_total")) == {"idx-1", "idx-2"}
+    assert ids(core, ast.Term("views_total", "50")) == {"idx-2"}
+
+
+def test_bm25_matches_lucene_formula(core: Core) -> None:
+    s = scores(core, ast.Term("title", "qualiti"))
+    fd = core.index.fields["title"]
+    n = len(fd.doc_len)
+    avgdl = fd.sum_len / n
+    expected = {}
+    for key, dl in (("idx-1", 3), ("idx-2", 2)):
+        expected[key] = idf(2, n) * 1 / (1 + 1.2 * (1 - 0.75 + 0.75 * dl / avgdl))
+    assert s == pytest.approx(expected)
+    assert math.isclose(idf(1, 10), math.log(1 + 9.5 / 1.5))
+    # string fields have no norms: tf/(tf+k1) * idf
+    s2 = scores(core, ast.Term("tags", "parking"))
+    assert s2["idx-3"] == pytest.approx(idf(1, 3) / (1 + 1.2))
+    # boosts multiply, constant score queries give the boost
+    s3 = scores(core, ast.Term("title", "qualiti", boost=4.0))
+    assert s3["idx-1"] == pytest.approx(4 * s["idx-1"])
+    assert scores(core, ast.Prefix("name", "name-", boost=2.0)) == dict.fromkeys(
+        ["idx-1", "idx-2", "idx-3"], 2.0)
+
+
+def test_short_field_ranks_higher(schema: Schema) -> None:
+    c = Core("rank", schema)
+    add(c,
+        doc("long", title="A long report about many things including budget and more words"),
+        doc("short", title="Budget"))
+    s = scores(c, ast.Term("title", "budget"))
+    assert s["idx-short"] > s["idx-long"]
+
+
+def test_dismax_tie(core: Core) -> None:
+    a = ast.Term("title", "qualiti")
+    b = ast.Term("tags", "quality")
+    sa, sb = scores(core, a), scores(core, b)
+    dm = scores(core, ast.DisMax([a, b], tie=0.1))
+    for k in ("idx-1", "idx-2"):
+        hi, lo = max(sa[k], sb[k]), min(sa[k], sb[k])
+        assert dm[k] == pytest.approx(hi + 0.1 * lo)
+
+
+def test_norm_encoding() -> None:
+    assert [lucene_norm_length(i) for i in range(30)] == list(range(24)) + [24, 25, 26, 27,
+                                                                            28, 29]
+    assert lucene_norm_length(1000) <= 1000
+    assert lucene_norm_length(1000) > 900
+
+
+def test_overwrite_delete_and_visibility(core: Core) -> None:
+    add(core, doc(1, title="Renamed"), commit=False)
+    assert ids(core, ast.Term("title", "renam")) == set()  # not committed yet
+    assert core.pending_count == 1
+    core.commit()
+    assert ids(core, ast.Term("title", "renam")) == {"idx-1"}
+    assert ids(core, ast.Term("title", "water")) == set()
+    assert core.num_docs == 3
+    core.update([("delete_id", "idx-2")], commit=True)
+    assert core.num_docs == 2
+    core.update([("delete_query", ast.Term("state", "draft"))], commit=True)
+    assert core.num_docs == 1
+    core.update([("rollback", None)])
+
+
+def test_delete_query_sees_pending_adds_in_order(schema: Schema) -> None:
+    c = Core("order", schema)
+    p = schema.prepare(doc(9, title="x"))
+    c.update([("add", ("idx-9", p)), ("delete_query", ast.MatchAll())])
+    p2 = schema.prepare(doc(10, title="y"))
+    c.update([("add", ("idx-10", p2))], commit=True)
+    assert set(c.index.key_to_doc) == {"idx-10"}
+
+
+def test_select_params(core: Core) -> None:
+    res = select(core, Params([("q", "*:*"), ("fq", "tags:quality"), ("sort", "views_total desc"),
+                               ("fl", "id,score"), ("facet", "true"),
+                               ("facet.field", "tags"), ("facet.mincount", "1")]))
+    assert res["response"]["numFound"] == 2
+    assert [d["id"] for d in res["response"]["docs"]] == ["id-2", "id-1"]
+    assert res["facet_counts"]["facet_fields"]["tags"] == ["quality", 2, "air", 1, "water", 1]
+
+
+def test_persistence_roundtrip(schema: Schema, tmp_path) -> None:
+    path = str(tmp_path / "c.sqlite3")
+    c = Core("p", schema, path)
+    add(c, doc(1, title="Persist me", metadata_modified="2024-05-01T10:00:00Z"),
+        doc(2, title="Second"))
+    c.update([("delete_id", "idx-2")], commit=True)
+    add(c, doc(3, title="Uncommitted"), commit=False)
+    c.close()
+    c2 = Core("p", schema, path)
+    assert set(c2.index.key_to_doc) == {"idx-1"}
+    assert ids(c2, ast.Range("metadata_modified", "2024-05-01T10:00:00Z",
+                             "2024-05-01T10:00:00Z")) == {"idx-1"}
+    assert ids(c2, ast.Term("title", "persist")) == {"idx-1"}
+    c2.close()
+
+
+def test_rwlock_writer_excludes_readers() -> None:
+    lock = RWLock()
+    state = {"writing": False, "bad": 0}
+
+    def reader() -> None:
+        for _ in range(200):
+            lock.acquire_read()
+            if state["writing"]:
+                state["bad"] += 1
+            lock.release_read()
+
+    def writer() -> None:
+        for _ in range(200):
+            lock.acquire_write()
+            state["writing"] = True
+            state["writing"] = False
+            lock.release_write()
+
+    threads = [threading.Thread(target=reader) for _ in range(4)] + [
+        threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert state["bad"] == 0
+
+
+def test_unknown_sort_errors(core: Core) -> None:
+    with pytest.raises(SolrError, match="Can't determine a Sort Order"):
+        select(core, Params([("q", "*:*"), ("sort", "name")]))
+    with pytest.raises(SolrError, match="can not sort on multivalued field: tags"):
+        select(core, Params([("q", "*:*"), ("sort", "tags asc")]))

@@ -1,0 +1,561 @@
+"""Unit tests for the Solr query parsers (``ckanext.gemeente.search.query``).
+
+Uses a fake schema (lowercasing whitespace analyzer, a fixed set of fields) so the tests
+exercise the parser alone; the real schema/analysis are tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from ckanext.gemeente.search import ast
+from ckanext.gemeente.search.errors import SolrError
+from ckanext.gemeente.search.query import (
+    min_should_match,
+    parse_dismax,
+    parse_filter,
+    parse_local_params,
+    parse_lucene,
+    parse_query,
+    to_lucene_string,
+)
+
+FIELDS = {
+    "text",
+    "title",
+    "name",
+    "tags",
+    "groups",
+    "state",
+    "capacity",
+    "site_id",
+    "dataset_type",
+    "permission_labels",
+    "metadata_modified",
+    "num_resources",
+    "x",
+    "id",
+    "entity_type",
+    "owner_org",
+    "res_format",
+    "url",
+}
+KEYWORD_FIELDS = {"id", "site_id", "state", "capacity", "dataset_type", "permission_labels"}
+STOPWORDS = {"the", "de", "het"}
+SYNONYMS = {"auto": ["auto", "wagen"]}
+
+
+@dataclass
+class Tok:
+    text: str
+    position: int
+
+
+class FakeFields:
+    """Lowercasing whitespace analyzer; ``-`` also splits; stopwords leave gaps;
+    ``auto`` has the synonym ``wagen`` at the same position. KEYWORD_FIELDS are not
+    analysed (one token, like Solr's string fields)."""
+
+    def query_tokens(self, field: str, text: str) -> list[Tok]:
+        if field not in FIELDS:
+            raise SolrError(f"undefined field {field}")
+        if field in KEYWORD_FIELDS:
+            return [Tok(text, 0)] if text else []
+        if field == "num_resources":
+            if text and not text.lstrip("-").isdigit():
+                raise SolrError(f"Invalid Number: {text}")
+            return [Tok(text, 0)] if text else []
+        out: list[Tok] = []
+        for pos, word in enumerate(text.replace("-", " ").split()):
+            w = word.lower()
+            if w in STOPWORDS:
+                continue
+            for syn in SYNONYMS.get(w, [w]):
+                out.append(Tok(syn, pos))
+        return out
+
+    def multiterm(self, field: str, text: str) -> str:
+        if field not in FIELDS:
+            raise SolrError(f"undefined field {field}")
+        return text.lower()
+
+
+F = FakeFields()
+
+
+def lucene(q: str, op: str = "OR", df: str | None = "text") -> str:
+    return to_lucene_string(parse_lucene(q, F, df=df, q_op=op))
+
+
+def syntax_error(q: str, **kw: str) -> str:
+    with pytest.raises(SolrError) as exc:
+        parse_lucene(q, F, df="text", **kw)
+    assert exc.value.code == 400
+    return exc.value.msg
+
+
+# --------------------------------------------------------------- clause rules
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("a b", "text:a text:b"),
+        ("a AND b", "+text:a +text:b"),
+        ("a && b", "+text:a +text:b"),
+        ("a OR b", "text:a text:b"),
+        ("a || b", "text:a text:b"),
+        ("a AND b OR c", "+text:a +text:b text:c"),
+        ("a OR b AND c", "text:a +text:b +text:c"),
+        ("+a b OR c", "+text:a text:b text:c"),
+        ("+a -b c", "+text:a -text:b text:c"),
+        ("a NOT b", "text:a -text:b"),
+        ("a AND NOT b", "+text:a -text:b"),
+        ("!a", "-text:a"),
+        ("NOT a AND b", "-text:a +text:b"),
+        ("(a OR b) AND c", "+(text:a text:b) +text:c"),
+        ("title:(a OR b)", "title:a title:b"),
+        ("title:(+a -b) c", "(+title:a -title:b) text:c"),
+    ],
+)
+def test_clause_rules_or(q: str, expected: str) -> None:
+    assert lucene(q) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("a b", "+text:a +text:b"),
+        ("a OR b", "text:a text:b"),
+        ("a AND b OR c", "+text:a text:b text:c"),
+        ("a OR b c", "text:a text:b +text:c"),
+        ("-a OR b", "-text:a text:b"),
+        ("a b -c", "+text:a +text:b -text:c"),
+        ("(a b) c", "+(+text:a +text:b) +text:c"),
+    ],
+)
+def test_clause_rules_and(q: str, expected: str) -> None:
+    assert lucene(q, "AND") == expected
+
+
+def test_single_clause_is_not_wrapped() -> None:
+    assert parse_lucene("a", F, df="text") == ast.Term("text", "a")
+    q = parse_lucene("+a", F, df="text")
+    assert q == ast.Boolean([ast.Clause("MUST", ast.Term("text", "a"))])
+
+
+def test_purely_negative_query_is_kept() -> None:
+    q = parse_lucene("-dataset_type:harvest", F, df="text")
+    assert q == ast.Boolean([ast.Clause("MUST_NOT", ast.Term("dataset_type", "harvest"))])
+
+
+def test_stopwords_drop_clauses() -> None:
+    assert lucene("a the b") == "text:a text:b"
+    assert lucene("(the)") == 'MatchNoDocsQuery("")'
+    assert isinstance(parse_lucene("the", F, df="text"), ast.MatchNone)
+
+
+def test_multi_token_term_is_boolean_of_positions() -> None:
+    assert lucene("title:water-kwaliteit") == "title:water title:kwaliteit"
+    assert lucene("title:water-kwaliteit", "AND") == "+title:water +title:kwaliteit"
+    # synonyms at one position: OR of the alternatives
+    assert lucene("auto") == "text:auto text:wagen"
+    assert lucene("auto-huur") == "(text:auto text:wagen) text:huur"
+
+
+# --------------------------------------------------------------- terms, phrases, boosts
+
+
+def test_phrases() -> None:
+    assert parse_lucene('title:"Open Data"', F, df="text") == ast.Phrase(
+        "title", ["open", "data"], [0, 1]
+    )
+    assert lucene('"a b"~2') == 'text:"a b"~2'
+    assert lucene('"a the b"') == 'text:"a ? b"'  # stopword gap kept
+    assert lucene('"a"') == "text:a"
+    assert lucene('"auto huur"') == 'text:"auto huur" text:"wagen huur"'
+
+
+def test_boosts() -> None:
+    assert lucene("a^2") == "(text:a)^2.0"
+    assert lucene('"a b"^3~1') == '(text:"a b"~1)^3.0'
+    assert lucene("(a b)^0.5") == "(text:a text:b)^0.5"
+    assert lucene("title:(a)^4 b") == "(title:a)^4.0 text:b"
+    assert parse_lucene("a^2", F, df="text").boost == 2.0
+
+
+def test_fuzzy_is_approximated_by_term() -> None:
+    assert parse_lucene("foo~1", F, df="text") == ast.Term("text", "foo")
+    assert "Fractional edit distances" in syntax_error("foo~1.5")
+
+
+def test_escapes() -> None:
+    specials = '+ - && || ! ( ) { } [ ] ^ " ~ * ? : \\ /'.split()
+    for s in specials:
+        escaped = "".join("\\" + c for c in s)
+        assert parse_lucene(f"id:x{escaped}y", F, df="text") == ast.Term("id", f"x{s}y")
+    assert lucene(r"url:http\:\/\/example.com\/a") == "url:http://example.com/a"
+    assert lucene(r"a\ b") == "text:a text:b"
+    assert lucene(r"caf\u00e9") == "text:café"
+
+
+def test_match_all_exists_and_bare_star() -> None:
+    assert isinstance(parse_lucene("*:*", F, df="text"), ast.MatchAll)
+    assert isinstance(parse_lucene("*", F, df="text"), ast.MatchAll)
+    assert parse_lucene("tags:*", F, df="text") == ast.Exists("tags")
+    assert parse_lucene("tags:[* TO *]", F, df="text") == ast.Exists("tags")
+    assert lucene("+*:* -state:deleted") == "+*:* -state:deleted"
+
+
+def test_prefix_and_wildcard() -> None:
+    assert parse_lucene("Fiets*", F, df="text") == ast.Prefix("text", "fiets")
+    assert parse_lucene("title:F?e*TS", F, df="text") == ast.Wildcard("title", "f?e*ts")
+    assert parse_lucene("*fiets", F, df="text") == ast.Wildcard("text", "*fiets")
+    assert parse_lucene(r"a\*b*", F, df="text") == ast.Prefix("text", "a*b")
+    assert parse_lucene(r"a\*b?", F, df="text") == ast.Wildcard("text", r"a\*b?")
+
+
+def test_regex_is_a_clear_error() -> None:
+    msg = syntax_error("/ab.*/")
+    assert "regular expression" in msg
+
+
+# --------------------------------------------------------------- ranges
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("x:[a TO b]", ast.Range("x", "a", "b", True, True)),
+        ("x:{a TO b}", ast.Range("x", "a", "b", False, False)),
+        ("x:[a TO b}", ast.Range("x", "a", "b", True, False)),
+        ("x:{A TO B]", ast.Range("x", "a", "b", False, True)),
+        ("num_resources:[1 TO *]", ast.Range("num_resources", "1", None)),
+        ("x:[* TO 5}", ast.Range("x", None, "5", True, False)),
+        ('x:["a b" TO c]', ast.Range("x", "a b", "c")),
+        ("x:[a TO b]^2", ast.Range("x", "a", "b", boost=2.0)),
+    ],
+)
+def test_ranges(q: str, expected: ast.Range) -> None:
+    assert parse_lucene(q, F, df="text") == expected
+
+
+def test_date_math_bounds_are_raw_strings() -> None:
+    q = parse_lucene("metadata_modified:[NOW-1DAY/DAY TO NOW]", F, df="text")
+    # the fake lowercases (multiterm); the raw text reaches the schema unchanged
+    assert q == ast.Range("metadata_modified", "now-1day/day", "now")
+
+    class Raw(FakeFields):
+        def multiterm(self, field: str, text: str) -> str:
+            return text
+
+    q = parse_lucene("metadata_modified:[2024-01-01T00:00:00Z TO NOW/DAY+1DAY}", Raw(), df="text")
+    assert q == ast.Range("metadata_modified", "2024-01-01T00:00:00Z", "NOW/DAY+1DAY", True, False)
+    # an unescaped ':' outside a range is a syntax error, as in Solr
+    syntax_error("metadata_modified:2024-01-01T00:00:00Z")
+
+
+# --------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("q", "detail"),
+    [
+        ("x:(", 'Encountered "<EOF>" at line 1, column 3.'),
+        ("a)", 'Encountered " ")" ") "" at line 1, column 1.'),
+        ("a AND", 'Encountered "<EOF>" at line 1, column 5.'),
+        ("NOT NOT a", 'Encountered " <NOT> "NOT "" at line 1, column 4.'),
+        ("x:[a TO]", 'Encountered " "]" "] "" at line 1, column 7.'),
+        ('"abc', "Lexical error at line 1, column 5."),
+        ("a^b", "Lexical error at line 1"),
+    ],
+)
+def test_syntax_errors(q: str, detail: str) -> None:
+    msg = syntax_error(q)
+    assert msg.startswith(f"org.apache.solr.search.SyntaxError: Cannot parse '{q}': ")
+    assert detail in msg
+
+
+def test_undefined_field_and_bad_values_come_from_the_schema() -> None:
+    with pytest.raises(SolrError, match="undefined field nope"):
+        parse_lucene("nope:x", F, df="text")
+    with pytest.raises(SolrError, match="Invalid Number"):
+        parse_lucene("num_resources:abc", F, df="text")
+    with pytest.raises(SolrError, match="no field name specified"):
+        parse_lucene("water", F, df=None)
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(SolrError):
+        parse_lucene("(" * 5000 + "a" + ")" * 5000, F, df="text")
+
+
+# --------------------------------------------------------------- ckan queries
+
+
+def test_ckan_filter_queries() -> None:
+    assert lucene("+capacity:public +state:(active OR draft)", "AND") == (
+        "+capacity:public +(state:active state:draft)"
+    )
+    assert lucene('+permission_labels:("public" OR "creator-abc")', "AND") == (
+        "+(permission_labels:public permission_labels:creator-abc)"
+    )
+    assert lucene('+site_id:"default" +state:active') == "+site_id:default +state:active"
+    assert lucene(" -dataset_type:harvest") == "-dataset_type:harvest"
+    assert lucene('+entity_type:package AND +(id:"abc" OR name:"abc") AND +site_id:"x"') == (
+        "+entity_type:package +(id:abc name:abc) +site_id:x"
+    )
+
+
+# --------------------------------------------------------------- min should match
+
+
+@pytest.mark.parametrize(
+    ("spec", "n", "expected"),
+    [
+        ("2", 5, 2),
+        ("2", 1, 1),
+        ("-1", 5, 4),
+        ("-7", 5, 0),
+        ("75%", 4, 3),
+        ("75%", 5, 3),
+        ("-25%", 5, 4),
+        ("-25%", 4, 3),
+        ("100%", 3, 3),
+        ("0%", 3, 0),
+        ("3<90%", 3, 3),
+        ("3<90%", 10, 9),
+        ("2<-1 5<80%", 1, 1),
+        ("2<-1 5<80%", 2, 2),
+        ("2<-1 5<80%", 3, 2),
+        ("2<-1 5<80%", 5, 4),
+        ("2<-1 5<80%", 6, 4),
+        ("2<-1 5<80%", 10, 8),
+        ("2 < -25%  9 < -3", 12, 9),
+        (" 1 ", 3, 1),
+        (None, 3, 0),
+    ],
+)
+def test_min_should_match(spec: str | None, n: int, expected: int) -> None:
+    assert min_should_match(spec, n) == expected
+
+
+@pytest.mark.parametrize("spec", ["abc", "x%", "2<", "<3", "2<x", "", "1.5"])
+def test_min_should_match_invalid(spec: str) -> None:
+    with pytest.raises(SolrError, match="Invalid 'mm' spec"):
+        min_should_match(spec, 3)
+
+
+# --------------------------------------------------------------- dismax / edismax
+
+QF = "name^4 title^4 tags^2 groups^2 text"
+
+
+def dismax(q: str, **kw) -> ast.Query:
+    kw.setdefault("qf", QF)
+    kw.setdefault("mm", None)
+    return parse_dismax(q, F, **kw)
+
+
+def test_dismax_field_boosts_and_tie() -> None:
+    q = dismax("Water", tie=0.1)
+    assert isinstance(q, ast.DisMax)
+    assert q.tie == 0.1
+    assert [(d.field, d.boost) for d in q.disjuncts] == [  # type: ignore[union-attr]
+        ("name", 4.0),
+        ("title", 4.0),
+        ("tags", 2.0),
+        ("groups", 2.0),
+        ("text", 1.0),
+    ]
+    assert to_lucene_string(q) == (
+        "((name:water)^4.0 | (title:water)^4.0 | (tags:water)^2.0 | (groups:water)^2.0"
+        " | text:water)~0.1"
+    )
+
+
+def test_dismax_mm_and_operators() -> None:
+    q = dismax("a b c d", qf="title text", mm="2<-1 5<80%")
+    assert isinstance(q, ast.Boolean)
+    assert [c.occur for c in q.clauses] == ["SHOULD"] * 4
+    assert q.minimum_should_match == 3
+    q = dismax("a +b -c", qf="title", mm="100%")
+    assert to_lucene_string(q) == "((title:a) +(title:b) -(title:c))~1"
+    # default mm follows q.op
+    assert dismax("a b", qf="title", q_op="AND").minimum_should_match == 2  # type: ignore[union-attr]
+    assert dismax("a b", qf="title").minimum_should_match == 0  # type: ignore[union-attr]
+
+
+def test_dismax_escapes_lucene_syntax() -> None:
+    q = dismax("title:water* (x)", qf="text", mm="0%")
+    assert to_lucene_string(q) == "(text:title:water*) (text:(x))"
+    q = dismax('"open data" gemeente', qf="title", mm="100%")
+    assert to_lucene_string(q) == '((title:"open data") (title:gemeente))~2'
+    # unbalanced quotes are dropped, dangling operators removed
+    assert to_lucene_string(dismax('"open data', qf="title", mm="0%")) == (
+        "(title:open) (title:data)"
+    )
+    assert to_lucene_string(dismax("water -", qf="title")) == "(title:water)"
+
+
+def test_dismax_stopword_clauses_disappear_and_empty_is_match_none() -> None:
+    assert isinstance(dismax("the", qf="title"), ast.MatchNone)
+    assert isinstance(dismax("   ", qf="title"), ast.MatchNone)
+
+
+def test_dismax_pf_adds_optional_phrase() -> None:
+    q = dismax("open data", qf="text", pf="title^2", mm="100%", ps=1)
+    assert to_lucene_string(q) == ('+(((text:open) (text:data))~2) ((title:"open data"~1)^2.0)')
+
+
+def test_dismax_requires_fields() -> None:
+    with pytest.raises(SolrError, match="neither qf nor df"):
+        dismax("a", qf="")
+    with pytest.raises(SolrError, match="Query Field 'nope' is not a valid field name"):
+        dismax("a", qf="nope")
+    assert to_lucene_string(dismax("a", qf="", df="text")) == "(text:a)"
+
+
+def test_edismax_lucene_syntax_and_fields() -> None:
+    q = parse_dismax("title:water AND (a OR b)", F, qf="text", mm=None, edismax=True)
+    assert to_lucene_string(q) == "+title:water +((text:a) (text:b))"
+    # unknown "field": the clause is taken literally
+    q = parse_dismax("foo:bar", F, qf="name", mm=None, edismax=True)
+    assert to_lucene_string(q) == "(name:foo:bar)"
+    # syntax errors are escaped and retried instead of failing
+    q = parse_dismax("water (", F, qf="title", mm=None, edismax=True)
+    assert to_lucene_string(q) == "(title:water) (title:()"
+    # q.op=AND: default mm 100%, clauses required
+    q = parse_dismax("a b", F, qf="title", mm=None, q_op="AND", edismax=True)
+    assert to_lucene_string(q) == "+(title:a) +(title:b)"
+    q = parse_dismax("a b c", F, qf="title", mm="2", edismax=True)
+    assert to_lucene_string(q) == "((title:a) (title:b) (title:c))~2"
+    # explicit operators switch the default mm off
+    q = parse_dismax("a OR b", F, qf="title", mm=None, q_op="AND", edismax=True)
+    assert to_lucene_string(q) == "(title:a) (title:b)"
+
+
+def test_edismax_bare_star_and_pf() -> None:
+    assert isinstance(parse_dismax("*", F, qf="title", mm=None, edismax=True), ast.MatchAll)
+    q = parse_dismax("open data", F, qf="text", mm="100%", pf="title", edismax=True)
+    assert to_lucene_string(q) == '+(((text:open) (text:data))~2) (title:"open data")'
+
+
+# --------------------------------------------------------------- dispatch and local params
+
+
+def test_parse_local_params() -> None:
+    local, rest = parse_local_params("{!dismax qf='title^2 text' mm=2 v=$qq}", {"qq": "abc"})
+    assert local == {"type": "dismax", "qf": "title^2 text", "mm": "2", "v": "abc"}
+    assert rest == ""
+    local, rest = parse_local_params('{!type=lucene q.op=AND df="text"}a b')
+    assert local == {"type": "lucene", "q.op": "AND", "df": "text"}
+    assert rest == "a b"
+    with pytest.raises(SolrError):
+        parse_local_params("{!dismax qf=title")
+
+
+def test_parse_query_dispatch() -> None:
+    p = {"df": "text"}
+    assert to_lucene_string(parse_query("a b", p, F)) == "text:a text:b"
+    assert to_lucene_string(parse_query("a b", {**p, "q.op": "AND"}, F)) == "+text:a +text:b"
+    assert to_lucene_string(parse_query("{!lucene q.op=AND df=title}a b", {}, F)) == (
+        "+title:a +title:b"
+    )
+    q = parse_query("water", {"defType": "dismax", "qf": "title text", "tie": "0.1"}, F)
+    assert to_lucene_string(q) == "(title:water | text:water)~0.1"
+    q = parse_query("{!dismax qf=title}water", {"defType": "lucene"}, F)
+    assert to_lucene_string(q) == "(title:water)"
+    q = parse_query("{!edismax qf=title v=$qq}", {"qq": "a OR b"}, F)
+    assert to_lucene_string(q) == "(title:a) (title:b)"
+    q = parse_query("{!type=dismax qf=title}a", {}, F)
+    assert to_lucene_string(q) == "(title:a)"
+    assert to_lucene_string(parse_query("{!tag=t}a", p, F)) == "text:a"
+    assert to_lucene_string(parse_query("{!field f=title}Open Data", {}, F)) == (
+        'title:"open data"'
+    )
+    assert parse_query("{!term f=state}active", {}, F) == ast.Term("state", "active")
+    assert parse_query("{!prefix f=title}Wat", {}, F) == ast.Prefix("title", "wat")
+    q = parse_query("{!terms f=state}active,draft", {}, F)
+    assert to_lucene_string(q) == "state:active state:draft"
+    with pytest.raises(SolrError, match="Unknown query parser 'nope'"):
+        parse_query("{!nope}x", {}, F)
+
+
+def test_empty_queries() -> None:
+    assert isinstance(parse_query(None, {"df": "text"}, F), ast.MatchNone)
+    assert isinstance(parse_query("", {"df": "text"}, F), ast.MatchNone)
+    p = {"defType": "dismax", "qf": "title", "q.alt": "*:*"}
+    assert isinstance(parse_query("", p, F), ast.MatchAll)
+    assert isinstance(parse_query(None, {"defType": "edismax", "qf": "title"}, F), ast.MatchNone)
+
+
+def test_parse_filter_ignores_def_type() -> None:
+    p = {"defType": "dismax", "qf": "title", "df": "text"}
+    assert to_lucene_string(parse_filter("+state:active", p, F)) == "+state:active"
+    assert to_lucene_string(parse_filter("{!term f=state}active", p, F)) == "state:active"
+
+
+def test_nested_queries() -> None:
+    q = parse_lucene('_query_:"{!dismax qf=title}water" +state:active', F, df="text")
+    assert to_lucene_string(q) == "(title:water) +state:active"
+    q = parse_lucene("{!term f=state v=active} a", F, df="text")
+    assert to_lucene_string(q) == "state:active text:a"
+    with pytest.raises(SolrError, match="not supported"):
+        parse_lucene('_val_:"recip(x)"', F, df="text")
+    with pytest.raises(SolrError, match="Infinite Recursion"):
+        parse_query("{!lucene v=$q}", {"q": "{!lucene v=$q}"}, F)
+
+
+def test_ckan_package_search_request() -> None:
+    """What CKAN's package_search sends for a free-text search."""
+    params = {
+        "q": "luchtkwaliteit amsterdam 2023",
+        "defType": "dismax",
+        "tie": "0.1",
+        "mm": "2<-1 5<80%",
+        "qf": QF,
+        "df": "text",
+        "q.op": "AND",
+    }
+    q = parse_query(params["q"], params, F)
+    assert isinstance(q, ast.Boolean)
+    assert q.minimum_should_match == 2
+    assert all(isinstance(c.query, ast.DisMax) for c in q.clauses)
+    # a fielded q (colon) stays with the lucene parser and q.op=AND
+    params = {"q": "tags:water kwaliteit", "df": "text", "q.op": "AND"}
+    assert to_lucene_string(parse_query(params["q"], params, F)) == "+tags:water +text:kwaliteit"
+
+
+def test_random_input_never_crashes() -> None:
+    """Any input yields a tree or a SolrError (HTTP 400), never another exception."""
+    rnd = random.Random(42)
+    alphabet = list('ab cx:*?~^"\\()[]{}+-!/&|') + [
+        "AND",
+        "OR",
+        "NOT",
+        "TO",
+        "title:",
+        "{!",
+        "}",
+        "_query_:",
+        "auto",
+        "the",
+        "1",
+        "2.5",
+    ]
+    for _ in range(3000):
+        q = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12)))
+        for parse in (
+            lambda q=q: parse_lucene(q, F, df="text"),
+            lambda q=q: parse_dismax(q, F, qf="title text", mm="2<-1"),
+            lambda q=q: parse_dismax(q, F, qf="title", mm=None, edismax=True, pf="title"),
+            lambda q=q: parse_query(q, {"df": "text"}, F),
+        ):
+            try:
+                to_lucene_string(parse())
+            except SolrError:
+                pass
