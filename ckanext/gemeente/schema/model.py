@@ -7,8 +7,6 @@ CKAN tag names cannot hold (only alphanumerics, spaces and ``-_.``; at most 100 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from ckan import model
 from ckan.plugins import toolkit
@@ -22,7 +20,7 @@ class Vocabulary(toolkit.BaseModel):  # type: ignore[misc, valid-type]
 
     name = sa.Column(sa.UnicodeText, primary_key=True)
     source = sa.Column(sa.UnicodeText, nullable=False)
-    loaded_at = sa.Column(sa.DateTime, nullable=False, default=dt.datetime.utcnow)
+    loaded_at = sa.Column(sa.DateTime, nullable=False)
     term_count = sa.Column(sa.Integer, nullable=False)
     sha256 = sa.Column(sa.UnicodeText, nullable=False)
     complete = sa.Column(sa.Boolean, nullable=False)

@@ -11,7 +11,7 @@ through the field's type.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 Occur = Literal["MUST", "SHOULD", "MUST_NOT", "FILTER"]
 
@@ -83,7 +83,7 @@ class Exists:
 @dataclass
 class Clause:
     occur: Occur
-    query: "Query"
+    query: Query
 
 
 @dataclass
@@ -97,18 +97,18 @@ class Boolean:
 class DisMax:
     """Score = max(disjunct scores) + tie * sum(other disjunct scores)."""
 
-    disjuncts: list["Query"] = field(default_factory=list)
+    disjuncts: list[Query] = field(default_factory=list)
     tie: float = 0.0
     boost: float = 1.0
 
 
 @dataclass
 class ConstantScore:
-    query: "Query"
+    query: Query
     boost: float = 1.0
 
 
-Query = Union[
-    MatchAll, MatchNone, Term, Phrase, Prefix, Wildcard, Range, Exists, Boolean, DisMax,
-    ConstantScore,
-]
+Query = (
+    MatchAll | MatchNone | Term | Phrase | Prefix | Wildcard | Range | Exists | Boolean
+    | DisMax | ConstantScore
+)

@@ -35,9 +35,10 @@ import sqlite3
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain
+from sys import intern
 from typing import Any
 
 from . import ast
@@ -88,6 +89,48 @@ def lucene_norm_length(length: int) -> int:
 def idf(doc_freq: int, doc_count: int) -> float:
     """Lucene's BM25 idf."""
     return math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+def _positions(entry: Any) -> list[int]:
+    """Positions of a postings entry (a bare int stands for one position)."""
+    return [entry] if entry.__class__ is int else entry
+
+
+class _Single:
+    """Postings of a term that occurs in one document: a read-only one-entry mapping.
+
+    Most n-gram terms occur in a single document; a dict per term would cost ~4 times
+    the memory.
+    """
+
+    __slots__ = ("doc", "entry")
+
+    def __init__(self, doc: int, entry: Any) -> None:
+        self.doc = doc
+        self.entry = entry
+
+    def __len__(self) -> int:
+        return 1
+
+    def __iter__(self) -> Iterator[int]:
+        yield self.doc
+
+    def __contains__(self, doc: object) -> bool:
+        return doc == self.doc
+
+    def __getitem__(self, doc: int) -> Any:
+        if doc == self.doc:
+            return self.entry
+        raise KeyError(doc)
+
+    def get(self, doc: int, default: Any = None) -> Any:
+        return self.entry if doc == self.doc else default
+
+    def keys(self) -> frozenset[int]:
+        return frozenset((self.doc,))
+
+    def items(self) -> tuple[tuple[int, Any]]:
+        return ((self.doc, self.entry),)
 
 
 class RWLock:
@@ -183,8 +226,9 @@ class FieldData:
         self.ftype = ftype
         self.omit_norms = omit_norms
         self.points = kind in POINT_KINDS
-        # term -> {docnum: [positions]}
-        self.postings: dict[str, dict[int, list[int]]] = {}
+        # term -> {docnum: position (int, when the term occurs once) or [positions]};
+        # a term found in one document only has a compact read-only _Single instead
+        self.postings: dict[str, Any] = {}
         # docnum -> field length (number of positions) for BM25 norms
         self.doc_len: dict[int, int] = {}
         self.sum_len = 0
@@ -285,7 +329,10 @@ class MemIndex:
         self.schema = schema
         self.unique_key: str = schema.unique_key
         self.fields: dict[str, FieldData] = {}
+        # docnum -> stored fields only (what ``fl`` can return)
         self.stored: dict[int, dict[str, list[Any]]] = {}
+        # docnum -> names of all fields of the document (to unindex it)
+        self.doc_fields: dict[int, tuple[str, ...]] = {}
         self.key_to_doc: dict[str, int] = {}
         self.doc_to_key: dict[int, str] = {}
         self.next_docnum = 0
@@ -335,7 +382,11 @@ class MemIndex:
             self.remove_docnum(old)
         docnum = self.next_docnum
         self.next_docnum += 1
-        self.stored[docnum] = doc
+        self.stored[docnum] = {
+            k: v for k, v in doc.items()
+            if (f := self.schema_field(k)) is not None and getattr(f, "stored", True)
+        }
+        self.doc_fields[docnum] = tuple(doc)
         self.key_to_doc[key] = docnum
         self.doc_to_key[docnum] = key
         for name, values in doc.items():
@@ -365,37 +416,58 @@ class MemIndex:
 
     def _index_terms(self, fd: FieldData, docnum: int, values: list[Any]) -> None:
         gap = fd.gap
-        postings = fd.postings
+        terms_of = fd.ftype.terms
+        local: dict[str, list[int]] = {}
         offset = 0
         length = 0
         last_pos = -1
-        distinct: dict[str, None] = {}
-        for i, value in enumerate(values):
-            tokens = fd.ftype.terms(value)
-            if i and tokens:
-                offset = last_pos + gap + 1 if last_pos >= 0 else offset
-            prev = None
+        for value in values:
+            tokens = terms_of(value)
+            if not tokens:
+                continue
+            if last_pos >= 0:
+                offset = last_pos + gap + 1
+            if len(tokens) == 1:
+                tok = tokens[0]
+                pos = offset + tok.position
+                lst = local.get(tok.text)
+                if lst is None:
+                    local[tok.text] = [pos]
+                else:
+                    lst.append(pos)
+                length += 1
+                last_pos = pos
+                continue
+            seen_pos: set[int] = set()
             for tok in tokens:
                 pos = offset + tok.position
-                text = tok.text
-                plist = postings.get(text)
-                if plist is None:
-                    postings[text] = {docnum: [pos]}
+                seen_pos.add(pos)
+                lst = local.get(tok.text)
+                if lst is None:
+                    local[tok.text] = [pos]
                 else:
-                    p = plist.get(docnum)
-                    if p is None:
-                        plist[docnum] = [pos]
-                    else:
-                        p.append(pos)
-                if pos != prev:
-                    length += 1
-                    prev = pos
-                if pos > last_pos:
-                    last_pos = pos
-                distinct[text] = None
-        if not distinct:
+                    lst.append(pos)
+            # Lucene's field length discounts overlapping tokens (position increment 0)
+            length += len(seen_pos)
+            last_pos = max(seen_pos)
+        if not local:
             return
-        terms = tuple(distinct)
+        postings = fd.postings
+        terms_list: list[str] = []
+        for text, plist in local.items():
+            # one position (the common case) is kept as a bare int to save memory
+            entry: int | list[int] = plist[0] if len(plist) == 1 else plist
+            # one string object per distinct term, shared by all documents
+            text = intern(text)
+            terms_list.append(text)
+            p = postings.get(text)
+            if p is None:
+                postings[text] = _Single(docnum, entry)
+            elif p.__class__ is _Single:
+                postings[text] = {p.doc: p.entry, docnum: entry}
+            else:
+                p[docnum] = entry
+        terms = tuple(terms_list)
         fd.docs[docnum] = terms
         fd.facet[docnum] = terms
         fd.sortval[docnum] = min(terms)
@@ -403,13 +475,13 @@ class MemIndex:
         fd.sum_len += length
 
     def remove_docnum(self, docnum: int) -> None:
-        doc = self.stored.pop(docnum, None)
-        if doc is None:
+        if self.stored.pop(docnum, None) is None:
             return
+        names = self.doc_fields.pop(docnum, ())
         key = self.doc_to_key.pop(docnum)
         if self.key_to_doc.get(key) == docnum:
             del self.key_to_doc[key]
-        for name in doc:
+        for name in names:
             fd = self.fields.get(name)
             if fd is None:
                 continue
@@ -423,7 +495,12 @@ class MemIndex:
             postings = fd.postings
             for t in terms:
                 plist = postings.get(t)
-                if plist is not None:
+                if plist is None:
+                    continue
+                if plist.__class__ is _Single:
+                    if plist.doc == docnum:
+                        del postings[t]
+                else:
                     plist.pop(docnum, None)
                     if not plist:
                         del postings[t]
@@ -438,6 +515,7 @@ class MemIndex:
     def clear(self) -> None:
         self.fields.clear()
         self.stored.clear()
+        self.doc_fields.clear()
         self.key_to_doc.clear()
         self.doc_to_key.clear()
 
@@ -450,6 +528,21 @@ class Executor:
     def __init__(self, index: MemIndex, cache: dict[Any, Scores] | None = None) -> None:
         self.index = index
         self._cache = cache
+        #: when set, scoring may skip documents outside it (filter pushdown)
+        self.within: frozenset[int] | set[int] | None = None
+
+    def score_within(self, q: ast.Query, within: frozenset[int] | set[int] | None) -> Scores:
+        """Scores of the documents matching ``q`` (restricted to ``within`` if given)."""
+        self.within = within
+        try:
+            out = self.score(q)
+        finally:
+            self.within = None
+        if within is not None:
+            if len(within) < len(out):
+                return {d: out[d] for d in within if d in out}
+            return {d: v for d, v in out.items() if d in within}
+        return out
 
     # ----- matching only (filters)
     def match(self, q: ast.Query) -> set[int]:
@@ -668,6 +761,7 @@ class Executor:
 
     def _term_scores(self, field: str, text: str, boost: float) -> Scores:
         """BM25 scores of one term (the returned dict may be cached: do not modify)."""
+        within = self.within
         cache = self._cache
         if cache is not None:
             ck = (field, text, boost)
@@ -687,8 +781,14 @@ class Executor:
             weight = idf(len(plist), len(fd.doc_len)) * boost
             den = fd.denominators()
             out = {}
+            if within is not None and len(within) * 2 < len(plist):
+                for d in within & plist.keys():
+                    pos = plist[d]
+                    tf = 1 if pos.__class__ is int else len(pos)
+                    out[d] = weight * tf / (tf + den[d])
+                return out  # partial: not cached
             for d, pos in plist.items():
-                tf = len(pos)
+                tf = 1 if pos.__class__ is int else len(pos)
                 out[d] = weight * tf / (tf + den[d])
         if cache is not None:
             if len(cache) > 4096:
@@ -711,7 +811,7 @@ class Executor:
                 return {}
             plists.append(p)
         if len(plists) == 1:
-            return {d: float(len(p)) for d, p in plists[0].items()}
+            return {d: float(len(_positions(p))) for d, p in plists[0].items()}
         order = sorted(range(len(plists)), key=lambda i: len(plists[i]))
         cands = set(plists[order[0]])
         for i in order[1:]:
@@ -723,15 +823,15 @@ class Executor:
         out: dict[int, float] = {}
         for d in cands:
             if slop == 0:
-                pos_sets = [set(p[d]) for p in plists]
+                pos_sets = [set(_positions(p[d])) for p in plists]
                 freq = 0
-                for start in plists[0][d]:
+                for start in _positions(plists[0][d]):
                     if all(start + rel[i] in pos_sets[i] for i in range(1, len(rel))):
                         freq += 1
                 if freq:
                     out[d] = float(freq)
             else:
-                f = self._sloppy_freq([p[d] for p in plists], rel, slop)
+                f = self._sloppy_freq([_positions(p[d]) for p in plists], rel, slop)
                 if f:
                     out[d] = f
         return out
@@ -912,7 +1012,8 @@ class Core:
         schema: Any,
         path: str | None = None,
         *,
-        fq_cache_size: int = 512,
+        fq_cache_size: int = 128,
+        query_cache_size: int = 32,
     ) -> None:
         self.name = name
         self.schema = schema
@@ -922,8 +1023,12 @@ class Core:
         self._write_mutex = threading.Lock()
         self._pending: list[tuple[str, Any]] = []
         self._generation = 0
+        # per-commit caches (like Solr's filterCache and queryResultCache); each entry
+        # may hold one int per document, so they are bounded by entry count
         self._fq_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._fq_cache_size = fq_cache_size
+        self._q_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._q_cache_size = query_cache_size
         self._score_cache: dict[Any, Scores] = {}
         self._db: sqlite3.Connection | None = None
         self.start_time = time.time()
@@ -946,8 +1051,9 @@ class Core:
     def _load(self) -> None:
         assert self._db is not None
         date_fields: dict[str, bool] = {}
-        rows = self._db.execute("SELECT key, doc FROM docs ORDER BY seq").fetchall()
-        for key, raw in rows:
+        count = 0
+        for key, raw in self._db.execute("SELECT key, doc FROM docs ORDER BY seq"):
+            count += 1
             doc = json.loads(raw)
             for name, values in doc.items():
                 is_date = date_fields.get(name)
@@ -958,8 +1064,8 @@ class Core:
                 if is_date:
                     doc[name] = [f_convert(self.index.schema_field(name), name, v) for v in values]
             self.index.add(key, doc)
-        if rows:
-            log.info("core %s: loaded %d documents from %s", self.name, len(rows), self.path)
+        if count:
+            log.info("core %s: loaded %d documents from %s", self.name, count, self.path)
 
     def close(self) -> None:
         with self._write_mutex:
@@ -1020,6 +1126,7 @@ class Core:
             if pending:
                 self._generation += 1
                 self._fq_cache.clear()
+                self._q_cache.clear()
                 self._score_cache = {}
             if self._db is not None and changed:
                 self._persist(changed)
@@ -1063,14 +1170,20 @@ class Core:
 
     def filter_set(self, key: tuple[Any, ...], build: Any) -> frozenset[int]:
         """Cached filter (call under the read lock)."""
-        return self.cached(("fq", *key), lambda: frozenset(build()))
+        return self._cached(self._fq_cache, self._fq_cache_size, key,
+                            lambda: frozenset(build()))
 
     def cached(self, key: tuple[Any, ...], build: Any) -> Any:
-        """Per-commit cache of filters and query results (call under the read lock).
+        """Per-commit cache of query results (call under the read lock).
 
         Returned values are shared: callers must not modify them.
         """
-        cache = self._fq_cache
+        return self._cached(self._q_cache, self._q_cache_size, key, build)
+
+    def _cached(
+        self, cache: OrderedDict[tuple[Any, ...], Any], size: int, key: tuple[Any, ...],
+        build: Any,
+    ) -> Any:
         gen_key = (self._generation, *key)
         hit = cache.get(gen_key)
         if hit is not None:
@@ -1081,7 +1194,7 @@ class Core:
             return hit
         result = build()
         cache[gen_key] = result
-        while len(cache) > self._fq_cache_size:
+        while len(cache) > size:
             try:
                 cache.popitem(last=False)
             except KeyError:
@@ -1168,7 +1281,9 @@ def parse_sort(spec: str, index: MemIndex) -> list[SortClause]:
         if field is None:
             raise SolrError(f"sort param field can't be found: {name}")
         if getattr(field, "multi_valued", False):
-            raise SolrError(f"can not sort on multivalued field: {name} of type: {_type_name(field)}")
+            raise SolrError(
+                f"can not sort on multivalued field: {name} of type: {_type_name(field)}"
+            )
         if not getattr(field, "indexed", True) and not getattr(field, "doc_values", False):
             raise SolrError(
                 "can not sort on a field w/o docValues unless it is indexed=true "
@@ -1213,7 +1328,8 @@ class FieldMatcher:
             elif it.startswith("[") or "(" in it:
                 continue  # transformers/functions: not supported, ignored
             else:
-                self.names.append(it.split(":", 1)[1] if ":" in it and not it.startswith(":") else it)
+                # ``alias:field`` renaming is not supported: the field is returned as is
+                self.names.append(it.split(":", 1)[1] if ":" in it[1:] else it)
 
     def wants(self, name: str) -> bool:
         if self.all or name in self.names:
@@ -1273,12 +1389,17 @@ def select(core: Core, params: Params) -> dict[str, Any]:
             const = 1.0
             if need_scores:
                 qkey = _query_key(single)
-                scores = core.cached(("q", qkey), lambda: ex.score(query))
-                if filt is not None:
-                    if len(filt) < len(scores):
-                        scores = {d: scores[d] for d in filt if d in scores}
-                    else:
-                        scores = {d: s for d, s in scores.items() if d in filt}
+                if filt is not None and len(filt) * 4 < index.num_docs:
+                    fkey = tuple(spec for spec, _ in fq_queries)
+                    scores = core.cached(("qf", qkey, fkey, df, q_op),
+                                         lambda: ex.score_within(query, filt))
+                else:
+                    scores = core.cached(("q", qkey), lambda: ex.score(query))
+                    if filt is not None:
+                        if len(filt) < len(scores):
+                            scores = {d: scores[d] for d in filt if d in scores}
+                        else:
+                            scores = {d: s for d, s in scores.items() if d in filt}
                 docs = set(scores)
             else:
                 scores = None

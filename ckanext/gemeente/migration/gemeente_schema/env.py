@@ -1,4 +1,4 @@
-"""Alembic environment for the gemeente_schema plugin (version table: gemeente_schema_alembic_version)."""
+"""Alembic env of gemeente_schema (version table gemeente_schema_alembic_version)."""
 
 from __future__ import annotations
 
