@@ -44,7 +44,7 @@ ensure_venv() {
     {
       "${pip[@]}" --upgrade "pip>=24" "setuptools>=69" wheel &&
       "${pip[@]}" -r "$LOCK" &&
-      "${pip[@]}" --no-deps --no-build-isolation -e "$ROOT"
+      "${pip[@]}" --no-deps -e "$ROOT"
     } >"$DEV/pip.log" 2>&1 || { tail -20 "$DEV/pip.log" >&2; die "pip install failed (full log: .dev/pip.log)"; }
     echo "$stamp" > "$VENV/.gemeente-stamp"
   else
