@@ -250,6 +250,11 @@ def gemeente_vocabulary(field: dict[str, Any], schema: dict[str, Any]) -> Valida
                 )
             elif multiple and not _empty(value):
                 data[key] = "[]"
+            elif value is missing or value is None:
+                # left empty (allowed for harvested datasets): store nothing, not `missing`
+                # (CKAN 2.11 would try to save the `missing` marker as an extra)
+                data.pop(key, None)
+                raise toolkit.StopOnError
             return
         known = vocabularies.terms(name)
         if known is None:
