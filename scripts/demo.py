@@ -121,12 +121,11 @@ def write_ini(venv: pathlib.Path, pg_port: int, redis_port: int) -> None:
         "@EXTRA@": extra,
     }.items():
         text = text.replace(key, value)
-    if not INI.exists() or INI.read_text() != text:
+    changed = not INI.exists() or INI.read_text() != text
+    if changed:
         INI.write_text(text)
-        return_code = "changed"
-    else:
-        return_code = "same"
-    log(f"demo config {INI.relative_to(ROOT)} ({return_code}); plugins: {' '.join(plugins)}")
+    log(f"demo config {INI.relative_to(ROOT)} ({'changed' if changed else 'same'}); "
+        f"plugins: {' '.join(plugins)}")
 
 
 def entry_point_names(venv: pathlib.Path) -> list[str]:
@@ -194,11 +193,9 @@ def sysadmin_token(venv: pathlib.Path, admin: dict) -> str:
             return token
         except ApiError:
             pass
-    if ckan(venv, "user", "show", admin["name"], check=False).returncode != 0 or \
-            "None" in ckan(venv, "user", "show", admin["name"], check=False).stdout:
-        ckan(venv, "user", "add", admin["name"], f"email={admin['email']}",
-             f"password={admin['password']}", f"fullname={admin['fullname']}")
-    ckan(venv, "sysadmin", "add", admin["name"])
+    # --create: CKAN makes the user when it does not exist yet, else only promotes it
+    ckan(venv, "sysadmin", "add", admin["name"], "--create", f"email={admin['email']}",
+         f"password={admin['password']}", f"fullname={admin['fullname']}")
     out = ckan(venv, "user", "token", "add", admin["name"], "demo-seed").stdout
     token = out.strip().splitlines()[-1].strip()
     token_file.write_text(token)
