@@ -1,12 +1,16 @@
 """Compile the Babel catalogues (ckanext/gemeente/i18n/*/LC_MESSAGES/*.po -> .mo).
 
-Run by scripts/devstack.sh on every `make test` / `make demo`; a .mo is only rewritten
-when its .po is newer, so repeated runs cost nothing.
+Run by scripts/devstack.sh on every `make test` / `make demo`, and imported by
+tests/test_quality.py to check that the committed .mo files (which `pip install` ships)
+match their .po. A .mo is rewritten only when its compiled bytes differ, so repeated runs
+change nothing.
 """
 
 from __future__ import annotations
 
+import io
 import pathlib
+import sys
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -14,15 +18,28 @@ from babel.messages.pofile import read_po
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "ckanext" / "gemeente" / "i18n"
 
 
-def main() -> None:
+def compiled(po_path: pathlib.Path) -> bytes:
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=po_path.parent.parent.name)
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+def stale_catalogs() -> list[pathlib.Path]:
+    """The .mo files that are missing or differ from what their .po compiles to."""
+    stale = []
     for po_path in sorted(ROOT.glob("*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as fh:
-            catalog = read_po(fh, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as fh:
-            write_mo(fh, catalog)
+        if not mo_path.exists() or mo_path.read_bytes() != compiled(po_path):
+            stale.append(mo_path)
+    return stale
+
+
+def main() -> None:
+    for mo_path in stale_catalogs():
+        mo_path.write_bytes(compiled(mo_path.with_suffix(".po")))
+        print(f"compiled {mo_path.relative_to(ROOT.parent.parent.parent)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -47,3 +48,10 @@ def test_license_is_agpl() -> None:
     assert "GNU AFFERO GENERAL PUBLIC LICENSE" in (ROOT / "LICENSE").read_text()
     assert distribution("ckanext-gemeente").metadata["License-Expression"] == \
         "AGPL-3.0-or-later"
+
+
+def test_committed_catalogues_are_compiled() -> None:
+    """The .mo files `pip install` ships match their .po (scripts/compile_catalogs.py)."""
+    tool = runpy.run_path(str(ROOT / "scripts" / "compile_catalogs.py"))
+    assert list((ROOT / "ckanext" / "gemeente" / "i18n").glob("nl/LC_MESSAGES/*.po"))
+    assert tool["stale_catalogs"]() == []

@@ -7,31 +7,11 @@ loaded with ``allow_incomplete=True`` (tests also prove that without it they are
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from schema_testdata import MUNICIPALITY, VOCAB_DIR
-
-
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogue() -> None:
-    """Compile the Dutch catalogue when its .mo is missing or stale (a fresh checkout)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    base = os.path.join(
-        os.path.dirname(__file__), "..", "..", "ckanext", "gemeente", "i18n", "nl", "LC_MESSAGES"
-    )
-    po, mo = (os.path.join(base, f"ckanext-gemeente.{ext}") for ext in ("po", "mo"))
-    if os.path.exists(po) and (
-        not os.path.exists(mo) or os.path.getmtime(mo) < os.path.getmtime(po)
-    ):
-        with open(po, "rb") as fh:
-            catalog = read_po(fh, locale="nl")
-        with open(mo, "wb") as fh:
-            write_mo(fh, catalog)
 
 
 @pytest.fixture
