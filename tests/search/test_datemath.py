@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -56,6 +56,46 @@ def test_parse(text: str, expected: datetime) -> None:
     assert parse_solr_date(text, now=NOW) == expected
 
 
+# Instants with a numeric UTC offset, as Java 17's lenient ISO instant parser (checked
+# against ``DateTimeFormatterBuilder().parseLenient().appendInstant()``) reads them.
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2019-10-10T01:15:00+00:00", d(2019, 10, 10, 1, 15)),  # CKAN's isoformat()
+        ("2019-10-10T01:15:00-00:00", d(2019, 10, 10, 1, 15)),
+        ("2019-10-10T01:15:00+02:00", d(2019, 10, 9, 23, 15)),
+        ("2019-10-10T01:15:00-05:00", d(2019, 10, 10, 6, 15)),
+        ("2019-10-10T01:15:00-05", d(2019, 10, 10, 6, 15)),
+        ("2019-10-10T01:15:00+02:00:30", d(2019, 10, 9, 23, 14, 30)),
+        ("2019-10-10T01:15:00.123+02:00", d(2019, 10, 9, 23, 15, 0, 123000)),
+        ("2019-10-10T01:15:00.1234567+02:00", d(2019, 10, 9, 23, 15, 0, 123000)),
+        ("2019-10-10t01:15:00+02:00", d(2019, 10, 9, 23, 15)),
+        ("2019-10-10T01:15:00+18:00", d(2019, 10, 9, 7, 15)),
+        ("2019-10-10T01:15:00-18:00", d(2019, 10, 10, 19, 15)),
+        ("2024-03-01T00:30:00+01:00", d(2024, 2, 29, 23, 30)),  # crosses a (leap) month
+        ("2024-12-31T23:00:00-01:00", d(2025, 1, 1)),  # crosses a year
+        # date math after the offset applies to the UTC instant
+        ("2019-10-10T01:15:00+02:00+1DAY", d(2019, 10, 10, 23, 15)),
+        ("2019-10-10T01:15:00+02:00/DAY", d(2019, 10, 9)),
+        ("2019-10-10T01:15:00-05+1MONTH/MONTH", d(2019, 11, 1)),
+        ("2019-10-10T01:15:00+02:00:30-30SECONDS", d(2019, 10, 9, 23, 14)),
+    ],
+)
+def test_parse_offset_instants(text: str, expected: datetime) -> None:
+    got = parse_solr_date(text, now=NOW)
+    assert got == expected
+    assert got.utcoffset() == timedelta(0)
+
+
+def test_offset_instant_indexes_in_canonical_utc_form() -> None:
+    assert format_solr_date(parse_solr_date("2019-10-10T01:15:00+00:00")) == (
+        "2019-10-10T01:15:00Z"
+    )
+    assert format_solr_date(parse_solr_date("2019-10-10T01:15:00.5-05:00")) == (
+        "2019-10-10T06:15:00.500Z"
+    )
+
+
 def test_naive_now_is_utc() -> None:
     assert parse_solr_date("NOW/DAY", now=datetime(2020, 5, 6, 7, 8)) == d(2020, 5, 6)
 
@@ -81,6 +121,39 @@ def test_now_defaults_to_current_time() -> None:
         ("NOW-DAY", "Invalid Date Math String:'NOW-DAY'"),
         ("NOW 1DAY", "Invalid Date Math String:'NOW 1DAY'"),
         ("2024-01-01T00:00:00Z+1day", "Invalid Date Math String:'2024-01-01T00:00:00Z+1day'"),
+        # offsets that Java's lenient ISO instant parser rejects: no "Z", so Solr's text
+        ("2019-10-10T01:15:00-0500", "Invalid Date String:'2019-10-10T01:15:00-0500'"),
+        ("2019-10-10T01:15:00+0200", "Invalid Date String:'2019-10-10T01:15:00+0200'"),
+        ("2019-10-10T01:15:00+2:00", "Invalid Date String:'2019-10-10T01:15:00+2:00'"),
+        ("2019-10-10T01:15:00+02:0", "Invalid Date String:'2019-10-10T01:15:00+02:0'"),
+        ("2019-10-10T01:15:00+02:60", "Invalid Date String:'2019-10-10T01:15:00+02:60'"),
+        ("2019-10-10T01:15:00+19:00", "Invalid Date String:'2019-10-10T01:15:00+19:00'"),
+        ("2019-10-10T01:15:00+18:01", "Invalid Date String:'2019-10-10T01:15:00+18:01'"),
+        ("2019-10-10T01:15+02:00", "Invalid Date String:'2019-10-10T01:15+02:00'"),  # no seconds
+        ("2019-10-10T01:15:00+", "Invalid Date String:'2019-10-10T01:15:00+'"),
+        ("2019-13-10T01:15:00+02:00", "Invalid Date String:'2019-13-10T01:15:00+02:00'"),
+        ("2019-02-30T01:15:00+02:00", "Invalid Date String:'2019-02-30T01:15:00+02:00'"),
+        ("2019-10-10T24:15:00+02:00", "Invalid Date String:'2019-10-10T24:15:00+02:00'"),
+        ("0001-01-01T00:30:00+01:00", "Invalid Date String:'0001-01-01T00:30:00+01:00'"),
+        ("2019-10-10T01:15:00+02:00 ", "Invalid Date String:'2019-10-10T01:15:00+02:00 '"),
+        # an offset and a "Z": the part before "Z" is not an instant (as in Solr)
+        (
+            "2019-10-10T01:15:00+00:00Z",
+            "Invalid Date in Date Math String:'2019-10-10T01:15:00+00:00Z'",
+        ),
+        # bad date math after a valid offset instant
+        (
+            "2019-10-10T01:15:00+02:00+1FOO",
+            "Invalid Date Math String:'2019-10-10T01:15:00+02:00+1FOO'",
+        ),
+        (
+            "2019-10-10T01:15:00+02:00/",
+            "Invalid Date Math String:'2019-10-10T01:15:00+02:00/'",
+        ),
+        (
+            "2019-10-10T01:15:00+02:00+1day",
+            "Invalid Date Math String:'2019-10-10T01:15:00+02:00+1day'",
+        ),
     ],
 )
 def test_parse_errors(text: str, msg: str) -> None:

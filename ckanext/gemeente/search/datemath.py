@@ -4,6 +4,16 @@ Everything is UTC, as in Solr without a ``TZ`` parameter. Supported input:
 
 * ISO instants ``YYYY-MM-DDThh:mm[:ss[.fff...]]Z`` (years 0001-9999, the range of
   Python's :class:`datetime`; Solr accepts a wider range, an approximation);
+* ISO instants with a numeric UTC offset instead of ``Z``,
+  ``YYYY-MM-DDThh:mm:ss[.fff...]±HH[:MM[:SS]]`` (e.g. ``2019-10-10T01:15:00+00:00``, what
+  Python's ``isoformat()`` writes for an aware datetime), converted to UTC. This is
+  what Java 17's ``DateTimeFormatter.ISO_INSTANT``-style lenient parser accepts (offsets
+  since Java 12): seconds are required, the offset needs its colons (``-0500`` is
+  rejected, ``-05`` is accepted) and lies within +-18:00. Solr 9 stores such values
+  when it indexes them through the ``parse-date`` update processor of its ``_default``
+  configset (the one CKAN's Solr images use); date math may follow the offset
+  (``2019-10-10T01:15:00+02:00+1DAY``). A malformed offset instant is an
+  ``Invalid Date String`` (it has no ``Z``);
 * ``NOW`` followed by optional date math, e.g. ``NOW-1DAY/DAY``;
 * an instant followed by date math, e.g. ``2024-01-01T00:00:00Z+1MONTH``.
 
@@ -33,6 +43,15 @@ _INSTANT_RE = re.compile(
     r"(?P<year>[+-]?\d{4,})-(?P<month>\d{2})-(?P<day>\d{2})[Tt]"
     r"(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<frac>\d{1,9}))?)?[Zz]\Z"
 )
+
+# The instant with a numeric offset, then whatever follows (date math or junk).
+_OFFSET_INSTANT_RE = re.compile(
+    r"(?P<year>[+-]?\d{4,})-(?P<month>\d{2})-(?P<day>\d{2})[Tt]"
+    r"(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})(?:\.(?P<frac>\d{1,9}))?"
+    r"(?P<sign>[+-])(?P<oh>\d{2})(?::(?P<om>\d{2})(?::(?P<os>\d{2}))?)?"
+)
+
+_MAX_OFFSET_SECONDS = 18 * 3600
 
 _MATH_RE = re.compile(r"([+-])(\d+)([A-Z]+)|/([A-Z]+)")
 
@@ -94,6 +113,40 @@ def _parse_instant(text: str) -> datetime:
             tzinfo=timezone.utc,
         )
     except ValueError as exc:  # out of range month/day/hour, year outside 1..9999
+        raise _BadInstant(text) from exc
+
+
+def _parse_offset_instant(text: str) -> tuple[datetime, str]:
+    """An instant with a numeric UTC offset at the start of ``text`` (converted to UTC)
+    and the rest of the text (date math); :class:`_BadInstant` if there is none."""
+    m = _OFFSET_INSTANT_RE.match(text)
+    if not m:
+        raise _BadInstant(text)
+    rest = text[m.end() :]
+    if rest and rest[0] not in "+-/":
+        raise _BadInstant(text)  # e.g. "-0500": Java parses "-05", then finds "00"
+    oh, om, osec = int(m.group("oh")), int(m.group("om") or 0), int(m.group("os") or 0)
+    if oh > 18 or om > 59 or osec > 59:
+        raise _BadInstant(text)
+    offset = oh * 3600 + om * 60 + osec
+    if offset > _MAX_OFFSET_SECONDS:
+        raise _BadInstant(text)
+    if m.group("sign") == "-":
+        offset = -offset
+    try:
+        frac = m.group("frac") or ""
+        local = datetime(
+            int(m.group("year")),
+            int(m.group("month")),
+            int(m.group("day")),
+            int(m.group("hour")),
+            int(m.group("minute")),
+            int(m.group("second")),
+            int((frac + "000000")[:6]) // 1000 * 1000,
+            tzinfo=timezone(timedelta(seconds=offset)),
+        )
+        return local.astimezone(timezone.utc), rest
+    except (ValueError, OverflowError) as exc:  # bad field, or outside years 1..9999 in UTC
         raise _BadInstant(text) from exc
 
 
@@ -174,12 +227,16 @@ def parse_solr_date(text: str, now: datetime | None = None) -> datetime:
     else:
         zz = text.find("Z")
         if zz == -1:
-            raise SolrError(f"Invalid Date String:'{text}'")
-        try:
-            base = _parse_instant(text[: zz + 1])
-        except _BadInstant:
-            raise SolrError(f"Invalid Date in Date Math String:'{text}'") from None
-        math = text[zz + 1 :]
+            try:
+                base, math = _parse_offset_instant(text)
+            except _BadInstant:
+                raise SolrError(f"Invalid Date String:'{text}'") from None
+        else:
+            try:
+                base = _parse_instant(text[: zz + 1])
+            except _BadInstant:
+                raise SolrError(f"Invalid Date in Date Math String:'{text}'") from None
+            math = text[zz + 1 :]
     if not math:
         return base
     try:
