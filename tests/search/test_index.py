@@ -181,6 +181,34 @@ def test_select_params(core: Core) -> None:
     assert res["facet_counts"]["facet_fields"]["tags"] == ["quality", 2, "air", 1, "water", 1]
 
 
+def test_select_bool_parser(core: Core) -> None:
+    def found(*pairs: tuple[str, str]) -> list[str]:
+        res = select(core, Params([("fl", "id"), ("sort", "id asc"), *pairs]))
+        return [d["id"] for d in res["response"]["docs"]]
+
+    assert found(("q", "{!bool must=quality}"), ("df", "text")) == ["id-1", "id-2"]
+    assert found(("q", "{!bool must=quality must_not=tags:air}"), ("df", "text")) == ["id-1"]
+    assert found(("q", "{!bool should=tags:air should=tags:parking}")) == ["id-2", "id-3"]
+    assert found(("q", "{!bool should=tags:air should=tags:water filter=state:active}")) == [
+        "id-1", "id-2"
+    ]
+    assert found(("q", "{!bool should=tags:air should=tags:quality mm=2}")) == ["id-2"]
+    assert found(("q", "{!bool must_not=state:draft}")) == ["id-1", "id-2"]
+    assert found(("q", "{!bool}")) == []
+    # filters: $references are resolved, and the filter cache tells them apart
+    assert found(("q", "*:*"), ("fq", "{!bool must=$m}"), ("m", "tags:air")) == ["id-2"]
+    assert found(("q", "*:*"), ("fq", "{!bool must=$m}"), ("m", "tags:water")) == ["id-1"]
+    assert found(("q", "*:*"), ("fq", "{!bool must=$m}"), ("m", "{!bool must=$n}"),
+                 ("n", "tags:parking")) == ["id-3"]
+    # scores: must and should score, filter and must_not do not
+    res = select(core, Params([("q", "{!bool must=tags:quality filter=tags:air}"),
+                               ("fl", "id,score")]))
+    res2 = select(core, Params([("q", "{!bool must=tags:quality must=tags:air}"),
+                                ("fl", "id,score")]))
+    assert res["response"]["docs"][0]["id"] == res2["response"]["docs"][0]["id"] == "id-2"
+    assert res["response"]["docs"][0]["score"] < res2["response"]["docs"][0]["score"]
+
+
 def test_persistence_roundtrip(schema: Schema, tmp_path) -> None:
     path = str(tmp_path / "c.sqlite3")
     c = Core("p", schema, path)

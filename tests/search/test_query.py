@@ -485,6 +485,118 @@ def test_parse_query_dispatch() -> None:
         parse_query("{!nope}x", {}, F)
 
 
+def _occurs(q: ast.Query) -> list[tuple[str, str]]:
+    assert isinstance(q, ast.Boolean)
+    return [(c.occur, to_lucene_string(c.query)) for c in q.clauses]
+
+
+def test_bool_parser_clauses() -> None:
+    p = {"df": "text"}
+    # CKAN's test_allowed_local_params_via_config, all three spellings
+    for q in ("{!bool must=bees}", "{!type=bool must=bees}", "{!must=bees type=bool}"):
+        assert _occurs(parse_query(q, p, F)) == [("MUST", "text:bees")]
+    q = parse_query(
+        "{!bool must=a must='title:b c' must_not=state:draft should=x should=tags:y "
+        "filter=state:active filter=capacity:public}ignored text",
+        p,
+        F,
+    )
+    assert _occurs(q) == [
+        ("MUST", "text:a"),
+        ("MUST", "title:b text:c"),
+        ("MUST_NOT", "state:draft"),
+        ("SHOULD", "text:x"),
+        ("SHOULD", "tags:y"),
+        ("FILTER", "state:active"),
+        ("FILTER", "capacity:public"),
+    ]
+    assert to_lucene_string(q) == (
+        "+text:a +(title:b text:c) -state:draft text:x tags:y #state:active #capacity:public"
+    )
+    assert q.minimum_should_match == 0
+
+
+def test_bool_parser_subqueries_use_lucene_with_request_defaults() -> None:
+    # sub-queries: default parser lucene (not defType), request df and q.op, {!...} allowed
+    p = {"df": "title", "q.op": "AND", "defType": "dismax", "qf": "text"}
+    q = parse_query("{!bool must='a b' should='{!term f=state}active'}", p, F)
+    assert _occurs(q) == [("MUST", "+title:a +title:b"), ("SHOULD", "state:active")]
+    q = parse_query("{!bool must='{!dismax qf=name}water'}", p, F)
+    assert _occurs(q) == [("MUST", "(name:water)")]
+    # nested bool
+    q = parse_query("{!bool must=$inner}", {"df": "text", "inner": "{!bool should=a should=b}"}, F)
+    assert to_lucene_string(q) == "+(text:a text:b)"
+
+
+def test_bool_parser_param_references() -> None:
+    p = {"df": "text", "m1": "title:open", "m2": "tags:data", "n": "state:draft"}
+    q = parse_query("{!bool must=$m1 must=$m2 must_not=$n should=$missing}", p, F)
+    assert _occurs(q) == [
+        ("MUST", "title:open"),
+        ("MUST", "tags:data"),
+        ("MUST_NOT", "state:draft"),
+    ]
+    # a kind with no local value falls back to the request parameter (Solr wraps the local
+    # params with the request's); a local value wins over the request's
+    q = parse_query("{!bool must=a}", {"df": "text", "must": "b", "should": "c"}, F)
+    assert _occurs(q) == [("MUST", "text:a"), ("SHOULD", "text:c")]
+    # as a filter, and as v= of another parser's reference
+    q = parse_filter("{!bool filter=$f}", {"df": "text", "f": "state:active"}, F)
+    assert _occurs(q) == [("FILTER", "state:active")]
+    q = parse_query("{!lucene v=$b}", {"df": "text", "b": "{!bool must=x}"}, F)
+    assert _occurs(q) == [("MUST", "text:x")]
+
+
+def test_bool_parser_inside_lucene_query() -> None:
+    p = {"df": "text"}
+    q = parse_query(" {!bool must=a must_not=b} +state:active", p, F)
+    assert to_lucene_string(q) == "(+text:a -text:b) +state:active"
+    q = parse_query('_query_:"{!bool should=a should=b}" title:c', p, F)
+    assert to_lucene_string(q) == "(text:a text:b) title:c"
+
+
+def test_bool_parser_mm_and_exclude_tags() -> None:
+    p = {"df": "text", "mm": "100%"}  # a request mm is dismax's, not bool's
+    q = parse_query("{!bool should=a should=b should=c}", p, F)
+    assert isinstance(q, ast.Boolean) and q.minimum_should_match == 0
+    q = parse_query("{!bool should=a should=b should=c mm=2}", p, F)
+    assert isinstance(q, ast.Boolean) and q.minimum_should_match == 2
+    q = parse_query("{!bool should=a should=b should=c must=d mm=-1}", p, F)
+    assert isinstance(q, ast.Boolean) and q.minimum_should_match == 2
+    q = parse_query("{!bool should=a should=b should=c mm=67%}", p, F)
+    assert isinstance(q, ast.Boolean) and q.minimum_should_match == 2
+    with pytest.raises(SolrError):
+        parse_query("{!bool should=a mm=x}", p, F)
+    q = parse_query(
+        "{!bool must='{!tag=t1}a' must='{!tag=t2,t3}b' should=c excludeTags=t3,t9}", p, F
+    )
+    assert _occurs(q) == [("MUST", "text:a"), ("SHOULD", "text:c")]
+
+
+def test_bool_parser_edge_cases() -> None:
+    p = {"df": "text"}
+    # no clauses: an empty BooleanQuery (matches nothing)
+    assert parse_query("{!bool}", p, F) == ast.Boolean([])
+    assert parse_query("{!bool must=$missing}", p, F) == ast.Boolean([])
+    # empty values are left out (Solr's lucene parser gives no query for them)
+    assert _occurs(parse_query("{!bool must='' should=a}", p, F)) == [("SHOULD", "text:a")]
+    assert _occurs(parse_query("{!bool must='{!lucene}' should=a}", p, F)) == [
+        ("SHOULD", "text:a")
+    ]
+    # a stopword-only clause is kept: it matches nothing, as in Lucene
+    q = parse_query("{!bool must=the should=a}", p, F)
+    assert isinstance(q, ast.Boolean) and isinstance(q.clauses[0].query, ast.MatchNone)
+    # errors in a clause are the clause parser's errors
+    with pytest.raises(SolrError, match="Cannot parse"):
+        parse_query("{!bool must='a AND'}", p, F)
+    with pytest.raises(SolrError, match="Infinite Recursion"):
+        parse_query("{!bool must=$r}", {"df": "text", "r": "{!bool must=$r}"}, F)
+    with pytest.raises(SolrError):
+        parse_query("{!bool must=a", p, F)
+    # the usual occurs only; anything else is ignored like Solr's unknown local params
+    assert _occurs(parse_query("{!bool must=a foo=b}", p, F)) == [("MUST", "text:a")]
+
+
 def test_empty_queries() -> None:
     assert isinstance(parse_query(None, {"df": "text"}, F), ast.MatchNone)
     assert isinstance(parse_query("", {"df": "text"}, F), ast.MatchNone)

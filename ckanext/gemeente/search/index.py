@@ -1374,7 +1374,8 @@ def select(core: Core, params: Params) -> dict[str, Any]:
 
         filt: frozenset[int] | set[int] | None = None
         for spec, fq in fq_queries:
-            s = core.filter_set((spec, df, q_op), lambda fq=fq: ex.match(fq))
+            fq_key = (spec, df, q_op, tuple(sorted(_referenced_params(spec, single).items())))
+            s = core.filter_set(fq_key, lambda fq=fq: ex.match(fq))
             filt = s if filt is None else filt & s
             if not filt:
                 break
@@ -1450,12 +1451,29 @@ def _query_key(single: Mapping[str, str]) -> tuple[Any, ...]:
     ))
 
 
+_PARAM_REF = re.compile(r"\$([^\s}'\"]+)")
+
+
+def _referenced_params(spec: str, single: Mapping[str, str]) -> dict[str, str]:
+    """The request parameters a filter's local params refer to with ``$name``
+    (transitively), e.g. ``fq={!bool must=$m}&m=...``."""
+    found: dict[str, str] = {}
+    todo = [spec]
+    while todo and len(found) < 100:
+        for name in _PARAM_REF.findall(todo.pop()):
+            if name not in found and name in single:
+                found[name] = single[name]
+                todo.append(single[name])
+    return found
+
+
 def _parse_filter(
     spec: str, single: Mapping[str, str], schema: Any, df: str | None, q_op: str,
     parse_lucene: Any, parse_query: Any,
 ) -> ast.Query:
     if spec.lstrip().startswith("{!"):
         fparams = {k: v for k, v in single.items() if k in ("df", "q.op")}
+        fparams.update(_referenced_params(spec, single))
         return parse_query(spec, fparams, schema)
     return parse_lucene(spec, schema, df=df, q_op=q_op)
 

@@ -1,4 +1,5 @@
-"""Solr-compatible query parsing: ``lucene``, ``dismax``, ``edismax`` and local params.
+"""Solr-compatible query parsing: ``lucene``, ``dismax``, ``edismax`` and local params
+(``{!field}``, ``{!term}``, ``{!raw}``, ``{!terms}``, ``{!prefix}``, ``{!bool}``).
 
 Standard library only (importable without CKAN). The output is the query tree of
 :mod:`.ast`; analysis is delegated to a :class:`QueryFields` (``schema.Schema``).
@@ -1127,13 +1128,23 @@ def parse_local_params(
     """Split ``{!type k=v k2='v 2' k3=$ref}rest`` into (local params, rest).
 
     A bare word is the parser type (``{!dismax}`` == ``{!type=dismax}``); ``$name``
-    values are taken from ``params`` (missing: the key is left out). Raises
+    values are taken from ``params`` (missing: the key is left out); a repeated key
+    keeps its last value (see :func:`parse_local_param_list` for all of them). Raises
     :class:`SolrError` for an unterminated block.
     """
+    pairs, rest = parse_local_param_list(q, params)
+    return dict(pairs), rest
+
+
+def parse_local_param_list(
+    q: str, params: Mapping[str, str] | None = None
+) -> tuple[list[tuple[str, str]], str]:
+    """Like :func:`parse_local_params`, but every ``(key, value)`` in order, repeats
+    included (``{!bool must=a must=b}``)."""
     params = params or {}
     if not q.startswith("{!"):
-        return {}, q
-    local: dict[str, str] = {}
+        return [], q
+    local: list[tuple[str, str]] = []
     pos, n = 2, len(q)
 
     def err(what: str) -> SolrError:
@@ -1169,7 +1180,7 @@ def parse_local_params(
                     if c == quote:
                         break
                     buf.append(c)
-                local[key] = "".join(buf)
+                local.append((key, "".join(buf)))
             else:
                 start = pos
                 while pos < n and not q[pos].isspace() and q[pos] != "}":
@@ -1178,17 +1189,25 @@ def parse_local_params(
                 if value.startswith("$"):
                     ref = params.get(value[1:])
                     if ref is not None:
-                        local[key] = ref
+                        local.append((key, ref))
                 else:
-                    local[key] = value
+                    local.append((key, value))
         elif key:
-            local["type"] = key
+            local.append(("type", key))
         else:
             raise err("Expected identifier")
     return local, q[pos:]
 
 
-_KNOWN_PARSERS = ("lucene", "dismax", "edismax", "field", "term", "raw", "terms", "prefix")
+_KNOWN_PARSERS = (
+    "lucene", "dismax", "edismax", "field", "term", "raw", "terms", "prefix", "bool"
+)
+_BOOL_OCCURS: tuple[tuple[str, ast.Occur], ...] = (
+    ("must", "MUST"),
+    ("must_not", "MUST_NOT"),
+    ("should", "SHOULD"),
+    ("filter", "FILTER"),
+)
 
 
 def _dispatch(
@@ -1198,8 +1217,10 @@ def _dispatch(
         raise SolrError(f"Infinite Recursion detected parsing query '{q}'")
     text = q if q is not None else ""
     local: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     if text.startswith("{!"):
-        local, rest = parse_local_params(text, params)
+        pairs, rest = parse_local_param_list(text, params)
+        local = dict(pairs)
         text = local["v"] if "v" in local else rest
     qtype = local.get("type") or default_type
 
@@ -1244,6 +1265,8 @@ def _dispatch(
             params=params,
             _depth=depth,
         )
+    if qtype == "bool":
+        return _bool_query(pairs, params, fields, depth)
     if qtype in ("field", "term", "raw", "terms", "prefix"):
         f = param("f")
         if not f:
@@ -1262,6 +1285,64 @@ def _dispatch(
             result = _exact_term(fields, f, text, raw=qtype == "raw")
         return ast.MatchNone() if result is None else result
     raise SolrError(f"Unknown query parser '{qtype}'")
+
+
+def _query_tags(sub: str, params: Mapping[str, str]) -> set[str]:
+    """The ``{!tag=a,b}`` tags of a query string (empty if it has none)."""
+    if not sub.startswith("{!"):
+        return set()
+    local, _ = parse_local_params(sub, params)
+    return {t.strip() for t in local.get("tag", "").split(",") if t.strip()}
+
+
+def _is_empty_lucene(sub: str, params: Mapping[str, str]) -> bool:
+    """Solr's lucene QParser returns no query (null) for an empty string: such a clause
+    is left out of a ``{!bool}`` query."""
+    if not sub.startswith("{!"):
+        return sub == ""
+    local, rest = parse_local_params(sub, params)
+    text = local["v"] if "v" in local else rest
+    return text == "" and local.get("type", "lucene") == "lucene"
+
+
+def _bool_query(
+    pairs: list[tuple[str, str]], params: Mapping[str, str], fields: QueryFields, depth: int
+) -> ast.Query:
+    """Solr's ``{!bool}`` parser (``BoolQParserPlugin``): one clause per ``must``,
+    ``must_not``, ``should`` and ``filter`` value (each repeatable; ``$name`` refers to
+    a request parameter), each value a query of its own (default parser ``lucene``,
+    ``{!...}`` allowed, request ``df``/``q.op`` apply). A kind given no local value falls
+    back to the request parameter of that name, as Solr wraps the local params with
+    the request's. Local-only (first value): ``mm``, the minimum number of ``should``
+    clauses that must match (``min_should_match`` syntax, Solr 9.5+), and
+    ``excludeTags`` (comma separated), which drops the clauses whose query carries one
+    of these ``{!tag=...}``. The query text after ``}`` is ignored; no clauses at all
+    match nothing (an empty BooleanQuery). An empty clause value (``must=``) is left
+    out (Solr's lucene parser returns no query for it)."""
+
+    def values(name: str) -> list[str]:
+        got = [v for k, v in pairs if k == name]
+        if got:
+            return got
+        fallback = params.get(name)
+        return [fallback] if fallback is not None else []
+
+    exclude_spec = next((v for k, v in pairs if k == "excludeTags"), "")
+    excluded = {t.strip() for t in exclude_spec.split(",") if t.strip()}
+    clauses: list[ast.Clause] = []
+    for name, occur in _BOOL_OCCURS:
+        for sub in values(name):
+            if excluded and excluded & _query_tags(sub, params):
+                continue
+            if _is_empty_lucene(sub, params):
+                continue
+            query = _dispatch(sub, params, fields, default_type="lucene", depth=depth + 1)
+            clauses.append(ast.Clause(occur, query))
+    result = ast.Boolean(clauses)
+    mm = next((v for k, v in pairs if k == "mm"), None)
+    if mm is not None:
+        _apply_mm(result, mm)
+    return result
 
 
 def _int_param(value: str | None) -> int:
@@ -1295,11 +1376,12 @@ def parse_query(
 
     A ``{!...}`` prefix picks the parser and its options (``{!dismax qf=title}``,
     ``{!lucene q.op=AND df=text}``, ``{!field f=x}``, ``{!term f=x}``, ``{!type=edismax
-    v=$qq}``, ``{!tag=t}`` = default parser); otherwise ``params["defType"]`` (falling
-    back to ``default_def_type``). Parser options come from local params first, then
-    ``params`` (``df``, ``q.op``, ``qf``, ``mm``, ``tie``, ``pf``, ``ps``, ``qs``,
-    ``q.alt``). Missing/empty ``q``: no documents for ``lucene``, ``q.alt`` for dismax.
-    Use :func:`parse_filter` for ``fq`` (``defType`` does not apply to filters).
+    v=$qq}``, ``{!bool must=a should=$b}``, ``{!tag=t}`` = default parser); otherwise
+    ``params["defType"]`` (falling back to ``default_def_type``). Parser options come
+    from local params first, then ``params`` (``df``, ``q.op``, ``qf``, ``mm``, ``tie``,
+    ``pf``, ``ps``, ``qs``, ``q.alt``). Missing/empty ``q``: no documents for ``lucene``,
+    ``q.alt`` for dismax. Use :func:`parse_filter` for ``fq`` (``defType`` does not
+    apply to filters).
     """
     return _dispatch(
         q, params, fields, default_type=params.get("defType") or default_def_type, depth=0
