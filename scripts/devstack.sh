@@ -109,7 +109,7 @@ ensure_postgres() {
                THEN CREATE ROLE ckan_default LOGIN PASSWORD 'pass'; END IF; END \$\$;" >/dev/null \
     || die "could not create the ckan_default role on $PG_HOST:$PG_PORT (need a superuser: postgres or $(id -un))"
   local db
-  for db in ckan_test ckan_demo; do
+  for db in ckan_test ckan_core_test ckan_demo; do
     if [ -z "$(pg_admin -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
       say "creating database $db"
       pg_admin -c "CREATE DATABASE $db OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
