@@ -2,7 +2,7 @@
 
 Run by scripts/devstack.sh on every `make test` / `make demo`, and imported by
 tests/test_quality.py to check that the committed .mo files (which `pip install` ships)
-match their .po. A .mo is rewritten only when its compiled bytes differ, so repeated runs
+match their .po. A .mo is rewritten only when its messages differ, so repeated runs
 change nothing.
 """
 
@@ -12,7 +12,7 @@ import io
 import pathlib
 import sys
 
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "ckanext" / "gemeente" / "i18n"
@@ -26,12 +26,19 @@ def compiled(po_path: pathlib.Path) -> bytes:
     return out.getvalue()
 
 
+def _messages(mo_bytes: bytes) -> dict[object, object]:
+    # compared by content: Babel versions (CKAN 2.11 and 2.12 pin different ones) lay out
+    # the same catalogue in different bytes
+    return {m.id: m.string for m in read_mo(io.BytesIO(mo_bytes)) if m.id}
+
+
 def stale_catalogs() -> list[pathlib.Path]:
-    """The .mo files that are missing or differ from what their .po compiles to."""
+    """The .mo files that are missing or whose messages differ from their .po's."""
     stale = []
     for po_path in sorted(ROOT.glob("*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.read_bytes() != compiled(po_path):
+        if not mo_path.exists() or \
+                _messages(mo_path.read_bytes()) != _messages(compiled(po_path)):
             stale.append(mo_path)
     return stale
 
