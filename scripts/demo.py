@@ -41,6 +41,7 @@ PLUGINS = [
     "harvest",
     "dcat_rdf_harvester",
     "gemeente_schema",
+    "gemeente_search",
 ]
 
 

@@ -23,7 +23,13 @@ def make(body: str, resource_dir: Path | str | None = None, attrs: str = "") -> 
 
 
 def toks(analyzer: Analyzer, text: str) -> list[tuple[str, int]]:
-    return [(t.text, t.position) for t in analyzer.analyze(text)]
+    got = [(t.text, t.position) for t in analyzer.analyze(text)]
+    # the indexer's fast path must agree on every analyzer these tests build
+    terms, positions, distinct, last = analyzer.positions(text)
+    assert list(zip(terms, positions, strict=True)) == got
+    assert distinct == len({p for _, p in got})
+    assert last == (max(p for _, p in got) if got else -1)
+    return got
 
 
 WS = '<tokenizer class="solr.WhitespaceTokenizerFactory"/>'

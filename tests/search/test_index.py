@@ -172,6 +172,33 @@ def test_delete_query_sees_pending_adds_in_order(schema: Schema) -> None:
     assert set(c.index.key_to_doc) == {"idx-10"}
 
 
+def test_deferred_analysis_commit_first_loses_nothing(schema: Schema) -> None:
+    """A commit that arrives before the update's thread analysed its documents (the HTTP
+    server answers first, analyses after) analyses them itself, in order."""
+    c = Core("deferred", schema)
+    p1 = schema.prepare(doc(1, title="Bomenregister Noord"))
+    p2 = schema.prepare(doc(2, title="Laadpalen Zuid"))
+    deferred = c.update([("add", ("idx-1", p1)), ("add", ("idx-2", p2))], defer_analysis=True)
+    assert len(deferred) == 2 and all(h.analyzed is None for h, _ in deferred)
+    c.update([("delete_id", "idx-2")])
+    c.commit()  # before finish_analysis
+    assert set(c.index.key_to_doc) == {"idx-1"}
+    assert ids(c, ast.Term("name", "name-1")) == {"idx-1"}
+    c.finish_analysis(deferred)  # late: harmless, the index already has them
+    assert c.num_docs == 1
+    # the usual order: analysed first, then committed
+    p3 = schema.prepare(doc(3, title="Speelplaatsen Oost"))
+    deferred = c.update([("add", ("idx-3", p3))], defer_analysis=True)
+    c.finish_analysis(deferred)
+    assert deferred[0][0].analyzed is not None
+    c.commit()
+    assert ids(c, ast.Term("name", "name-3")) == {"idx-3"}
+    # with commit in the same request nothing is deferred
+    p4 = schema.prepare(doc(4, title="Riolering"))
+    assert c.update([("add", ("idx-4", p4))], commit=True, defer_analysis=True) == []
+    assert c.num_docs == 3
+
+
 def test_select_params(core: Core) -> None:
     res = select(core, Params([("q", "*:*"), ("fq", "tags:quality"), ("sort", "views_total desc"),
                                ("fl", "id,score"), ("facet", "true"),

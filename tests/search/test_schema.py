@@ -660,3 +660,29 @@ def test_unique_key_must_exist() -> None:
 )
 def test_java_double_str(value: float, expected: str) -> None:
     assert java_double_str(value) == expected
+
+
+SAMPLE_VALUES = [
+    "Afvalcontainers Havenkwartier 2024",
+    "afvalcontainers-havenkwartier-2024",
+    "Wi-Fi hotspots: 'Stationsgebied' (gemeente)",
+    "PowerShot SD500 e-mail O'Neil's wi-fi",
+    "Ĳsselmeer café Zoë — naïeve één",
+    "   ",
+    "x",
+    "https://data.gemeente.example/afval/2024/containers.csv",
+    "Overzicht van bomen in stadsdeel Noord, bijgehouden door de afdeling.",
+]
+
+
+@pytest.mark.parametrize("field", ["text", "title", "name_ngram", "title_ngram", "urls",
+                                   "res_description", "tags", "capacity", "extras_bron"])
+def test_indexing_positions_match_analyze(ckan: Schema, field: str) -> None:
+    """The indexer's fast path (positions) gives what analyze gives, and Lucene's length."""
+    ftype = ckan.field(field).type
+    for value in SAMPLE_VALUES:
+        terms, positions, distinct, last = ftype.positions(value)
+        tokens = texts(ftype.terms(value))
+        assert list(zip(terms, positions, strict=True)) == tokens, value
+        assert distinct == len({p for _, p in tokens}), value
+        assert last == (max(p for _, p in tokens) if tokens else -1), value

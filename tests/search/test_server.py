@@ -428,3 +428,47 @@ def test_keep_alive_latency(solr: pysolr.Solr) -> None:
         solr.search("*:*", fl="id")
     # with the stall every request takes ~40 ms (0.8 s in all)
     assert time.perf_counter() - t < 0.6
+
+
+def test_index_gc_collects_on_its_own_schedule() -> None:
+    """The standalone server's collector policy: automatic GC off, a collection (and a
+    freeze of the survivors) after a commit, every N queued documents or M requests."""
+    import gc
+    import weakref
+
+    from ckanext.gemeente.search.server import IndexGC
+
+    policy = IndexGC(every=100, requests=10)
+    policy.start()
+    try:
+        assert not gc.isenabled()
+        frozen = gc.get_freeze_count()
+        policy.note(60, 0)  # first commit generation seen: collects
+        assert policy.collections == 1
+        policy.note(30, 0)
+        assert policy.collections == 1  # 30 documents, same generation: nothing yet
+        policy.note(80, 0)  # 110 documents since the last collection
+        assert policy.collections == 2
+        policy.note(0, 1)  # a commit
+        assert policy.collections == 3
+        for _ in range(9):
+            policy.note()
+        assert policy.collections == 3
+        policy.note()  # the 10th request
+        assert policy.collections == 4
+        # a garbage cycle made between two collections lives until the next one
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]
+        alive = weakref.ref(node)
+        del node
+        assert alive() is not None  # automatic collection is off
+        policy.note(0, 2)
+        assert alive() is None
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        policy.stop()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

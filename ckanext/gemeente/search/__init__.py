@@ -46,6 +46,8 @@ class SearchServer:
 
     ``data_dir=None`` keeps everything in memory; otherwise each core is stored in
     ``data_dir/<core>.sqlite3`` and reloaded on start. ``port=0`` picks a free port.
+    ``manage_gc=True`` hands Python's garbage collector to :class:`.server.IndexGC`
+    (process-wide: for a process that is only this server, as ``python -m`` runs it).
     """
 
     def __init__(
@@ -58,14 +60,18 @@ class SearchServer:
         core: str = "ckan",
         log_requests: bool = False,
         max_body: int | None = None,
+        manage_gc: bool = False,
     ) -> None:
         from .schema import Schema
-        from .server import DEFAULT_MAX_BODY, SolrApp, make_server
+        from .server import DEFAULT_MAX_BODY, IndexGC, SolrApp, make_server
 
         self.schema_path = schema_path or default_schema_path()
         self.schema = Schema.load(self.schema_path)
         self.app = SolrApp(self.schema, data_dir, max_body=max_body or DEFAULT_MAX_BODY)
         self.app.core(core)
+        if manage_gc:  # process-wide: only for a process that is just this server
+            self.app.index_gc = IndexGC()
+            self.app.index_gc.start()
         self.core_name = core
         self.httpd = make_server(self.app, host, port, log_requests=log_requests)
         self.host = host
@@ -98,6 +104,8 @@ class SearchServer:
             self._thread = None
         self.httpd.server_close()
         self.app.close()
+        if self.app.index_gc is not None:
+            self.app.index_gc.stop()
 
     def clear(self) -> None:
         """Delete every document of every core (tests)."""
@@ -142,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         core=args.core,
         log_requests=args.log_requests,
         max_body=args.max_body_mb * 1024 * 1024,
+        manage_gc=True,
     )
 
     def _term(signum: int, frame: Any) -> None:

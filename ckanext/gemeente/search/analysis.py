@@ -437,14 +437,19 @@ def _make_tokenizer(kind: str, args: _Args) -> Tokenizer:
             raise AnalysisError(f"{args.factory}: invalid minGramSize/maxGramSize {lo}/{hi}")
 
         def ngrams(text: str) -> _Stream:
+            return [(g, 1, False) for g in gram_texts(text)]
+
+        def gram_texts(text: str) -> list[str]:
             n = len(text)
             last_start = 1 if edge else n
             return [
-                (text[start : start + size], 1, False)
+                text[start : start + size]
                 for start in range(min(last_start, n))
                 for size in range(lo, min(hi, n - start) + 1)
             ]
 
+        # every gram is one position further; the indexer's fast path uses this
+        ngrams.gram_texts = gram_texts  # type: ignore[attr-defined]
         return ngrams
     raise AnalysisError(f"Unknown tokenizer factory: {args.factory}")
 
@@ -466,6 +471,11 @@ class _Filter:
 
 class _MapFilter(_Filter):
     """1:1 text transformation; ``skip_keywords`` leaves keyword-marked tokens alone."""
+
+    #: True when the transformation maps each code point to exactly one code point on its
+    #: own (lowercasing): applying it to a whole text then cutting n-grams is the same as
+    #: cutting n-grams then applying it to each
+    per_code_point = False
 
     def __init__(
         self,
@@ -1049,7 +1059,9 @@ def _snowball(language: str, factory: str) -> Callable[[str], str]:
 def _make_filter(kind: str, args: _Args, res: _Resources) -> _Filter | None:
     f = args.factory
     if kind == "lowercase":
-        return _MapFilter(_java_lower, multiterm_aware=True, cheap=True)
+        f = _MapFilter(_java_lower, multiterm_aware=True, cheap=True)
+        f.per_code_point = True  # one code point in, one out: commutes with n-gramming
+        return f
     if kind == "asciifolding":
         if args.bool("preserveOriginal", False):
             return _AsciiFoldingFilter(True)
@@ -1215,6 +1227,17 @@ class Analyzer:
         self._tokenizer = tokenizer
         self._multiterm = [f for f in filters if f.multiterm_aware]
         self._filters = _fuse(filters)
+        # n-gram tokenizer followed only by per-code-point filters (CKAN's text_ngram:
+        # NGram + LowerCase): positions() transforms the text once and cuts the grams
+        self._gram_texts: Callable[[str], list[str]] | None = None
+        self._gram_prepare: list[Callable[[str], str]] = []
+        gram_texts = getattr(tokenizer, "gram_texts", None)
+        if gram_texts is not None and all(
+            isinstance(f, _MapFilter) and f.per_code_point and not f.skip_keywords
+            for f in filters
+        ):
+            self._gram_texts = gram_texts
+            self._gram_prepare = [f.raw for f in filters]  # type: ignore[attr-defined]
         self.description = description
         #: True when the tokenizer keeps the whole value as one token.
         self.keyword_tokenizer = keyword_tokenizer
@@ -1239,6 +1262,43 @@ class Analyzer:
             set_pos(tok, pos)
             append(tok)
         return out
+
+    def positions(self, text: str) -> tuple[list[str], list[int], int, int]:
+        """The indexing view of :meth:`analyze`, without Token objects.
+
+        Returns ``(terms, positions, distinct positions, last position)``: the same terms
+        and positions as :meth:`analyze` (as two lists); the count of distinct positions
+        is Lucene's field length (overlapping tokens count once).
+        """
+        gram_texts = self._gram_texts
+        if gram_texts is not None:
+            for fn in self._gram_prepare:
+                text = fn(text)
+            grams = gram_texts(text)
+            n = len(grams)
+            return grams, list(range(n)), n, n - 1
+        toks = self._tokenizer(text)
+        for f in self._filters:
+            if not toks:
+                return [], [], 0, -1
+            toks = f(toks)
+        texts: list[str] = []
+        poss: list[int] = []
+        add_text = texts.append
+        add_pos = poss.append
+        pos = -1
+        prev = -1
+        distinct = 0
+        for t, inc, _ in toks:
+            pos += inc
+            if pos < 0:
+                pos = 0
+            if pos != prev:
+                distinct += 1
+                prev = pos
+            add_text(t)
+            add_pos(pos)
+        return texts, poss, distinct, prev
 
     def multiterm(self, text: str) -> str:
         for f in self._multiterm:

@@ -210,6 +210,85 @@ def facet_label(kind: str, value: Any) -> str:
 
 # --------------------------------------------------------------------------- index
 
+_NO_PLAN = object()
+
+
+class Analyzed:
+    """One document analysed for the index (see :meth:`MemIndex.analyze`)."""
+
+    __slots__ = ("stored", "field_names", "fields")
+
+    def __init__(
+        self, stored: dict[str, list[Any]], field_names: tuple[str, ...],
+        fields: list[tuple[str, Any]],
+    ) -> None:
+        self.stored = stored
+        self.field_names = field_names
+        # (field name, (sort keys, facet labels, length)) for point fields,
+        # (field name, ([position or [positions], ...], terms, length)) otherwise
+        self.fields = fields
+
+
+def _analyze_points(ftype: Any, kind: str, values: list[Any]) -> tuple[Any, ...]:
+    sort_key = ftype.sort_key
+    keys = tuple(sort_key(v) for v in values)
+    labels: dict[str, None] = {}
+    canonical = getattr(ftype, "canonical", None)
+    for v in values:
+        labels[canonical(v) if canonical else facet_label(kind, v)] = None
+    return keys, tuple(labels), len(keys)
+
+
+def _analyze_terms(ftype: Any, gap: int, values: list[Any]) -> tuple[Any, ...] | None:
+    positions_of = ftype.positions
+    if len(values) == 1:
+        texts, poss, distinct, _last = positions_of(values[0])
+        if not texts:
+            return None
+        local = dict(zip(texts, poss, strict=True))
+        if len(local) == len(texts):
+            # every term once (the common case, and most n-grams): all in C loops
+            return list(local.values()), tuple(map(intern, local)), distinct
+        values_positions = [(texts, poss, distinct, _last)]
+    else:
+        values_positions = [positions_of(v) for v in values]
+    table: dict[str, Any] = {}
+    offset = 0
+    length = 0
+    last_pos = -1
+    for texts, poss, distinct, last in values_positions:
+        if not texts:
+            continue
+        if last_pos >= 0:
+            offset = last_pos + gap + 1
+        get = table.get
+        for text, pos in zip(texts, poss, strict=True):
+            lst = get(text)
+            if lst is None:
+                table[text] = [offset + pos]
+            else:
+                lst.append(offset + pos)
+        # Lucene's field length discounts overlapping tokens (position increment 0)
+        length += distinct
+        last_pos = offset + last
+    if not table:
+        return None
+    # one string object per distinct term, shared by all documents (interned); one
+    # position (the common case) is kept as a bare int to save memory
+    terms = tuple(map(intern, table))
+    entries = [p[0] if len(p) == 1 else p for p in table.values()]
+    return entries, terms, length
+
+
+class _Analysis:
+    """Holds a queued document's analysis once it is done (None until then)."""
+
+    __slots__ = ("analyzed",)
+
+    def __init__(self) -> None:
+        self.analyzed: Analyzed | None = None
+
+
 class FieldData:
     """Everything indexed for one field name."""
 
@@ -337,6 +416,7 @@ class MemIndex:
         self.doc_to_key: dict[int, str] = {}
         self.next_docnum = 0
         self._field_cache: dict[str, Any] = {}
+        self._plan_cache: dict[str, Any] = {}
 
     # -- schema lookups
     def schema_field(self, name: str) -> Any:
@@ -376,103 +456,104 @@ class MemIndex:
         return set(self.stored)
 
     # -- writing
+    #
+    # Adding a document has two halves. :meth:`analyze` runs the analyzers and builds the
+    # document's own term -> positions table without touching the index, so it can run
+    # when the update arrives, outside the write lock, in the request's thread.
+    # :meth:`add_analyzed` then merges that table into the shared postings at commit,
+    # under the write lock; that is all a commit has to do per document.
+
+    def _plan(self, name: str) -> tuple[bool, tuple[Any, str, bool, int] | None] | None:
+        """How a field is written: ``None`` when the schema does not know it, else
+        ``(stored, (field, kind, is_point, position gap) or None when not indexed)``."""
+        try:
+            return self._plan_cache[name]
+        except KeyError:
+            pass
+        field = self.schema_field(name)
+        plan: tuple[bool, tuple[Any, str, bool, int] | None] | None = None
+        if field is not None:
+            how = None
+            if getattr(field, "indexed", True):
+                ftype = field.type
+                kind = getattr(ftype, "kind", "string")
+                gap = getattr(field, "position_increment_gap", None)
+                if gap is None:
+                    gap = getattr(ftype, "position_increment_gap", 0) or 0
+                how = (field, kind, kind in POINT_KINDS, int(gap))
+            plan = (bool(getattr(field, "stored", True)), how)
+        if len(self._plan_cache) > 100_000:  # dynamic fields: names are unbounded
+            self._plan_cache.clear()
+        self._plan_cache[name] = plan
+        return plan
+
+    def analyze(self, doc: dict[str, list[Any]]) -> Analyzed:
+        """Everything :meth:`add_analyzed` needs, computed without touching the index."""
+        stored: dict[str, list[Any]] = {}
+        fields: list[tuple[str, Any]] = []
+        plans = self._plan_cache
+        for name, values in doc.items():
+            plan = plans.get(name, _NO_PLAN)
+            if plan is _NO_PLAN:
+                plan = self._plan(name)
+            if plan is None:
+                continue
+            is_stored, how = plan
+            if is_stored:
+                stored[name] = values
+            if how is None or not values:
+                continue
+            field, kind, is_point, gap = how
+            if is_point:
+                fields.append((name, _analyze_points(field.type, kind, values)))
+            else:
+                terms = _analyze_terms(field.type, gap, values)
+                if terms is not None:
+                    fields.append((name, terms))
+        return Analyzed(stored, tuple(doc), fields)
+
     def add(self, key: str, doc: dict[str, list[Any]]) -> int:
+        return self.add_analyzed(key, self.analyze(doc))
+
+    def add_analyzed(self, key: str, analyzed: Analyzed) -> int:
         old = self.key_to_doc.get(key)
         if old is not None:
             self.remove_docnum(old)
         docnum = self.next_docnum
         self.next_docnum += 1
-        self.stored[docnum] = {
-            k: v for k, v in doc.items()
-            if (f := self.schema_field(k)) is not None and getattr(f, "stored", True)
-        }
-        self.doc_fields[docnum] = tuple(doc)
+        self.stored[docnum] = analyzed.stored
+        self.doc_fields[docnum] = analyzed.field_names
         self.key_to_doc[key] = docnum
         self.doc_to_key[docnum] = key
-        for name, values in doc.items():
-            field = self.schema_field(name)
-            if field is None or not getattr(field, "indexed", True) or not values:
-                continue
-            fd = self._field_data_for_write(name, field)
+        for name, data in analyzed.fields:
+            fd = self.fields.get(name)
+            if fd is None:
+                fd = self._field_data_for_write(name, self.schema_field(name))
             fd.invalidate()
             if fd.points:
-                self._index_points(fd, docnum, values)
-            else:
-                self._index_terms(fd, docnum, values)
+                keys, labels, length = data
+                fd.docs[docnum] = keys
+                fd.sortval[docnum] = min(keys)
+                fd.facet[docnum] = labels
+                fd.doc_len[docnum] = length
+                fd.sum_len += length
+                continue
+            entries, terms, length = data
+            postings = fd.postings
+            for text, entry in zip(terms, entries, strict=True):
+                p = postings.get(text)
+                if p is None:
+                    postings[text] = _Single(docnum, entry)
+                elif p.__class__ is _Single:
+                    postings[text] = {p.doc: p.entry, docnum: entry}
+                else:
+                    p[docnum] = entry
+            fd.docs[docnum] = terms
+            fd.facet[docnum] = terms
+            fd.sortval[docnum] = min(terms)
+            fd.doc_len[docnum] = length
+            fd.sum_len += length
         return docnum
-
-    def _index_points(self, fd: FieldData, docnum: int, values: list[Any]) -> None:
-        sort_key = fd.ftype.sort_key
-        keys = tuple(sort_key(v) for v in values)
-        fd.docs[docnum] = keys
-        fd.sortval[docnum] = min(keys)
-        labels: dict[str, None] = {}
-        canonical = getattr(fd.ftype, "canonical", None)
-        for v in values:
-            labels[canonical(v) if canonical else facet_label(fd.kind, v)] = None
-        fd.facet[docnum] = tuple(labels)
-        fd.doc_len[docnum] = len(keys)
-        fd.sum_len += len(keys)
-
-    def _index_terms(self, fd: FieldData, docnum: int, values: list[Any]) -> None:
-        gap = fd.gap
-        terms_of = fd.ftype.terms
-        local: dict[str, list[int]] = {}
-        offset = 0
-        length = 0
-        last_pos = -1
-        for value in values:
-            tokens = terms_of(value)
-            if not tokens:
-                continue
-            if last_pos >= 0:
-                offset = last_pos + gap + 1
-            if len(tokens) == 1:
-                tok = tokens[0]
-                pos = offset + tok.position
-                lst = local.get(tok.text)
-                if lst is None:
-                    local[tok.text] = [pos]
-                else:
-                    lst.append(pos)
-                length += 1
-                last_pos = pos
-                continue
-            seen_pos: set[int] = set()
-            for tok in tokens:
-                pos = offset + tok.position
-                seen_pos.add(pos)
-                lst = local.get(tok.text)
-                if lst is None:
-                    local[tok.text] = [pos]
-                else:
-                    lst.append(pos)
-            # Lucene's field length discounts overlapping tokens (position increment 0)
-            length += len(seen_pos)
-            last_pos = max(seen_pos)
-        if not local:
-            return
-        postings = fd.postings
-        terms_list: list[str] = []
-        for text, plist in local.items():
-            # one position (the common case) is kept as a bare int to save memory
-            entry: int | list[int] = plist[0] if len(plist) == 1 else plist
-            # one string object per distinct term, shared by all documents
-            text = intern(text)
-            terms_list.append(text)
-            p = postings.get(text)
-            if p is None:
-                postings[text] = _Single(docnum, entry)
-            elif p.__class__ is _Single:
-                postings[text] = {p.doc: p.entry, docnum: entry}
-            else:
-                p[docnum] = entry
-        terms = tuple(terms_list)
-        fd.docs[docnum] = terms
-        fd.facet[docnum] = terms
-        fd.sortval[docnum] = min(terms)
-        fd.doc_len[docnum] = length
-        fd.sum_len += length
 
     def remove_docnum(self, docnum: int) -> None:
         if self.stored.pop(docnum, None) is None:
@@ -1074,14 +1155,37 @@ class Core:
                 self._db = None
 
     # ----------------------------------------------------------------- updates
-    def update(self, ops: Sequence[tuple[str, Any]], *, commit: bool = False) -> None:
+    def update(
+        self, ops: Sequence[tuple[str, Any]], *, commit: bool = False, defer_analysis: bool = False
+    ) -> list[tuple[_Analysis, dict[str, list[Any]]]]:
         """Queue validated operations; apply and persist them all when committing.
 
         ``ops``: ``("add", (key, prepared_doc))``, ``("delete_id", key)``,
         ``("delete_query", ast_query)``, ``("commit", None)``, ``("rollback", None)``.
+
+        Added documents are analysed outside the write mutex, so that concurrent update
+        requests analyse side by side and a commit only merges ready term tables while
+        searches wait. With ``defer_analysis`` the analysis is left to the caller, who gets
+        the list back and passes it to :meth:`finish_analysis` after answering the client
+        (the HTTP server does this: CKAN then need not wait for it); a commit that comes
+        first analyses what is still missing itself, so nothing is lost or reordered.
         """
+        index = self.index
+        queued: list[tuple[str, Any]] = []
+        deferred: list[tuple[_Analysis, dict[str, list[Any]]]] = []
+        for op, arg in ops:
+            if op == "add":
+                key, doc = arg
+                holder = _Analysis()
+                if defer_analysis and not commit:
+                    deferred.append((holder, doc))
+                else:
+                    holder.analyzed = index.analyze(doc)
+                queued.append((op, (key, doc, holder)))
+            else:
+                queued.append((op, arg))
         with self._write_mutex:
-            for op, arg in ops:
+            for op, arg in queued:
                 if op == "commit":
                     self._commit_locked()
                 elif op == "rollback":
@@ -1090,10 +1194,23 @@ class Core:
                     self._pending.append((op, arg))
             if commit:
                 self._commit_locked()
+        return deferred
+
+    def finish_analysis(self, deferred: Sequence[tuple[_Analysis, dict[str, list[Any]]]]) -> None:
+        """Analyse documents queued by ``update(..., defer_analysis=True)``."""
+        index = self.index
+        for holder, doc in deferred:
+            if holder.analyzed is None:
+                holder.analyzed = index.analyze(doc)
 
     def commit(self) -> None:
         with self._write_mutex:
             self._commit_locked()
+
+    @property
+    def generation(self) -> int:
+        """Number of commits that changed something (a new searcher, in Solr's terms)."""
+        return self._generation
 
     @property
     def pending_count(self) -> int:
@@ -1108,8 +1225,11 @@ class Core:
             index = self.index
             for op, arg in pending:
                 if op == "add":
-                    key, doc = arg
-                    index.add(key, doc)
+                    key, doc, holder = arg
+                    analyzed = holder.analyzed
+                    if analyzed is None:  # the update's thread has not got to it yet
+                        analyzed = index.analyze(doc)
+                    index.add_analyzed(key, analyzed)
                     changed[key] = doc
                 elif op == "delete_id":
                     if index.remove_key(arg):

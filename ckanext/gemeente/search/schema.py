@@ -237,6 +237,14 @@ class FieldType:
             return self.index_analyzer.analyze(value if isinstance(value, str) else java_str(value))
         return [Token(self.canonical(value), 0)]
 
+    def positions(self, value: object) -> tuple[list[str], list[int], int, int]:
+        """``terms`` for indexing: ``(terms, positions, distinct positions, last)``."""
+        if self.kind == "text":
+            return self.index_analyzer.positions(
+                value if isinstance(value, str) else java_str(value)
+            )
+        return [self.canonical(value)], [0], 1, 0
+
     # ---- sorting and ranges
 
     def sort_key(self, value: object) -> object:
