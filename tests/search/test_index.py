@@ -284,3 +284,81 @@ def test_unknown_sort_errors(core: Core) -> None:
         select(core, Params([("q", "*:*"), ("sort", "name")]))
     with pytest.raises(SolrError, match="can not sort on multivalued field: tags"):
         select(core, Params([("q", "*:*"), ("sort", "tags asc")]))
+
+
+def _reference_terms(ftype: object, gap: int, values: list[object]) -> tuple[dict, int]:
+    """Term -> positions and field length, the plain way (Token objects, one loop)."""
+    table: dict[str, list[int]] = {}
+    offset, length, last = 0, 0, -1
+    for v in values:
+        toks = ftype.terms(v)  # type: ignore[attr-defined]
+        if not toks:
+            continue
+        if last >= 0:
+            offset = last + gap + 1
+        for t in toks:
+            table.setdefault(t.text, []).append(offset + t.position)
+        length += len({t.position for t in toks})
+        last = offset + max(t.position for t in toks)
+    return table, length
+
+
+@pytest.mark.parametrize("values", [
+    ["aaa"], ["Afvalcontainers en afvalbakken"], ["water en water en water"],
+    ["Tuinstad", "Tuinstad Noord"], ["Wi-Fi hotspots: 'Stationsgebied'", "wi fi"], [""],
+])
+@pytest.mark.parametrize("field", ["title_ngram", "name_ngram", "text", "title", "tags", "urls"])
+def test_analyze_matches_the_plain_term_table(schema: Schema, field: str, values: list) -> None:
+    from ckanext.gemeente.search.index import MemIndex
+
+    idx = MemIndex(schema)
+    analyzed = idx.analyze({field: values})
+    got = dict(analyzed.fields).get(field)
+    plan = idx._plan(field)
+    assert plan is not None and plan[1] is not None
+    sfield, _kind, _point, gap = plan[1]
+    expected, length = _reference_terms(sfield.type, gap, values)
+    if not expected:
+        assert got is None
+        return
+    entries, terms, got_length = got
+    table = {t: (e if isinstance(e, list) else [e]) for t, e in zip(terms, entries, strict=True)}
+    assert table == expected
+    assert list(terms) == list(expected)  # first-occurrence order
+    assert got_length == length
+
+
+def test_updates_queue_while_a_commit_applies_and_commits_keep_their_order(
+    schema: Schema,
+) -> None:
+    c = Core("tickets", schema)
+    started, release = threading.Event(), threading.Event()
+    real_apply = c._apply_batch
+
+    def slow_first(pending: list) -> None:
+        if not started.is_set():
+            started.set()
+            assert release.wait(10)
+        real_apply(pending)
+
+    c._apply_batch = slow_first  # type: ignore[method-assign]
+    add(c, doc(1), commit=False)
+    first = threading.Thread(target=c.commit)
+    first.start()
+    assert started.wait(10)  # the first commit is applying (and stays there)
+    # an update is queued at once, not behind the commit's merge
+    t0 = __import__("time").monotonic()
+    add(c, doc(2), commit=False)
+    c.update([("delete_id", "idx-1")])
+    assert __import__("time").monotonic() - t0 < 2
+    assert c.pending_count == 2
+    # a second commit waits for the first and applies after it: doc 1 deleted, 2 added
+    second = threading.Thread(target=c.commit)
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert set(c.index.key_to_doc) == {"idx-2"}
+    assert c.generation == 2

@@ -431,31 +431,32 @@ def test_keep_alive_latency(solr: pysolr.Solr) -> None:
 
 
 def test_index_gc_collects_on_its_own_schedule() -> None:
-    """The standalone server's collector policy: automatic GC off, a collection (and a
-    freeze of the survivors) after a commit, every N queued documents or M requests."""
+    """The standalone server's collector policy: automatic GC off; a collection (and a
+    freeze of the survivors) after each commit and every N other requests; updates
+    without a commit leave no garbage and trigger none."""
     import gc
     import weakref
 
     from ckanext.gemeente.search.server import IndexGC
 
-    policy = IndexGC(every=100, requests=10)
+    policy = IndexGC(requests=10)
     policy.start()
     try:
         assert not gc.isenabled()
-        frozen = gc.get_freeze_count()
-        policy.note(60, 0)  # first commit generation seen: collects
+        policy.note(0)  # first commit generation seen
         assert policy.collections == 1
-        policy.note(30, 0)
-        assert policy.collections == 1  # 30 documents, same generation: nothing yet
-        policy.note(80, 0)  # 110 documents since the last collection
+        for _ in range(50):
+            policy.note(0)  # updates, no commit
+        assert policy.collections == 1
+        policy.note(1)  # an update request that committed
         assert policy.collections == 2
-        policy.note(0, 1)  # a commit
-        assert policy.collections == 3
         for _ in range(9):
-            policy.note()
+            policy.note()  # searches
+        assert policy.collections == 2
+        policy.note()  # the 10th
         assert policy.collections == 3
-        policy.note()  # the 10th request
-        assert policy.collections == 4
+        assert gc.get_freeze_count() > 0
+
         # a garbage cycle made between two collections lives until the next one
         class Node:
             pass
@@ -465,10 +466,32 @@ def test_index_gc_collects_on_its_own_schedule() -> None:
         alive = weakref.ref(node)
         del node
         assert alive() is not None  # automatic collection is off
-        policy.note(0, 2)
+        policy.note(2)
         assert alive() is None
-        assert gc.get_freeze_count() >= frozen
     finally:
         policy.stop()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_connection_threads_are_reused_and_never_starve(
+    solr_server: SearchServer, core_url: str  # noqa: F811
+) -> None:
+    """A new connection per request (CKAN's pattern) reuses a free thread; connections
+    held open (keep-alive) beyond the idle pool size each still get a thread."""
+    httpd = solr_server.httpd
+    before = httpd._workers  # type: ignore[attr-defined]
+    for _ in range(60):  # one request, one connection, one after the other
+        with requests.Session() as s:
+            assert s.get(f"{core_url}/admin/ping").status_code == 200
+    assert httpd._workers <= max(before, 1) + 2  # type: ignore[attr-defined]
+    sessions = [requests.Session() for _ in range(httpd.max_idle + 8)]  # type: ignore[attr-defined]
+    try:
+        for s in sessions:  # each keeps its connection (and so a thread) open
+            assert s.get(f"{core_url}/admin/ping", timeout=5).status_code == 200
+        for s in sessions:  # and every one is still served on it
+            assert s.get(f"{core_url}/select?q=*:*&rows=0", timeout=5).status_code == 200
+        assert httpd._workers >= len(sessions)  # type: ignore[attr-defined]
+    finally:
+        for s in sessions:
+            s.close()

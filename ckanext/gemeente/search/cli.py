@@ -30,13 +30,20 @@ def search_index() -> None:
     "--batch-size", type=click.IntRange(1, 10_000), default=_rebuild.DEFAULT_BATCH,
     show_default=True, help="Datasets handed to a worker at a time.",
 )
+@click.option(
+    "--commit-every", type=click.IntRange(0, None), default=_rebuild.DEFAULT_COMMIT_EVERY,
+    show_default=True, help="Commit after this many datasets (0: only at the end).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def rebuild(workers: int | None, only_missing: bool, batch_size: int, quiet: bool) -> None:
+def rebuild(
+    workers: int | None, only_missing: bool, batch_size: int, commit_every: int, quiet: bool
+) -> None:
     """Re-index every dataset through CKAN, like `ckan search-index rebuild`, in parallel.
 
     Each dataset goes through CKAN's own indexing code (package_show, index_package);
     a dataset that fails is reported with its id and the reason and the others are
-    still indexed; one commit at the end. Exit code 1 when any dataset failed.
+    still indexed; a commit every --commit-every datasets and at the end. Exit code 1
+    when any dataset failed.
     """
     ids = _rebuild.dataset_ids(only_missing=only_missing)
     workers = workers or _rebuild.default_workers()
@@ -54,7 +61,9 @@ def rebuild(workers: int | None, only_missing: bool, batch_size: int, quiet: boo
         last[0] = now
         click.echo(f"  {r.indexed + len(r.failed)}/{r.total} ({r.rate:.0f} datasets/s)", err=True)
 
-    result = _rebuild.rebuild(ids, workers, batch_size=batch_size, progress=progress)
+    result = _rebuild.rebuild(
+        ids, workers, batch_size=batch_size, progress=progress, commit_every=commit_every
+    )
     for pkg_id, reason in result.failed:
         click.echo(f"FAILED {pkg_id}: {reason}", err=True)
     if result.not_done:

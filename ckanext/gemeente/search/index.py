@@ -245,13 +245,20 @@ def _analyze_terms(ftype: Any, gap: int, values: list[Any]) -> tuple[Any, ...] |
         texts, poss, distinct, _last = positions_of(values[0])
         if not texts:
             return None
-        local = dict(zip(texts, poss, strict=True))
-        if len(local) == len(texts):
-            # every term once (the common case, and most n-grams): all in C loops
-            return list(local.values()), tuple(map(intern, local)), distinct
-        values_positions = [(texts, poss, distinct, _last)]
-    else:
-        values_positions = [positions_of(v) for v in values]
+        # term -> position, in C loops; a term that occurs more than once (frequent among
+        # n-grams) then gets the list of its positions, in order
+        local: dict[str, Any] = dict(zip(texts, poss, strict=True))
+        if len(local) != len(texts):
+            repeated: dict[str, list[int]] = {t: [] for t, c in Counter(texts).items() if c > 1}
+            get = repeated.get
+            for text, pos in zip(texts, poss, strict=True):
+                lst = get(text)
+                if lst is not None:
+                    lst.append(pos)
+            local.update(repeated)
+        return list(local.values()), tuple(map(intern, local)), distinct
+    # several values: positions continue across them, with the field's gap between
+    values_positions = [positions_of(v) for v in values]
     table: dict[str, Any] = {}
     offset = 0
     length = 0
@@ -1101,8 +1108,14 @@ class Core:
         self.path = path
         self.index = MemIndex(schema)
         self._rw = RWLock()
+        # guards the pending list; held briefly (queueing, taking a commit's batch)
         self._write_mutex = threading.Lock()
         self._pending: list[tuple[str, Any]] = []
+        # commits are numbered when they take their batch and applied in that order,
+        # outside _write_mutex, so that updates keep queueing while a commit applies
+        self._applied = threading.Condition()
+        self._next_ticket = 1
+        self._applied_ticket = 0
         self._generation = 0
         # per-commit caches (like Solr's filterCache and queryResultCache); each entry
         # may hold one int per document, so they are bounded by entry count
@@ -1150,6 +1163,10 @@ class Core:
 
     def close(self) -> None:
         with self._write_mutex:
+            last = self._next_ticket - 1
+        with self._applied:  # let commits that took their batch finish writing
+            while self._applied_ticket < last:
+                self._applied.wait()
             if self._db is not None:
                 self._db.close()
                 self._db = None
@@ -1184,16 +1201,19 @@ class Core:
                 queued.append((op, (key, doc, holder)))
             else:
                 queued.append((op, arg))
+        batches: list[tuple[int, list[tuple[str, Any]]]] = []
         with self._write_mutex:
             for op, arg in queued:
                 if op == "commit":
-                    self._commit_locked()
+                    batches.append(self._take_batch_locked())
                 elif op == "rollback":
                     self._pending.clear()
                 else:
                     self._pending.append((op, arg))
             if commit:
-                self._commit_locked()
+                batches.append(self._take_batch_locked())
+        for batch in batches:
+            self._apply(*batch)
         return deferred
 
     def finish_analysis(self, deferred: Sequence[tuple[_Analysis, dict[str, list[Any]]]]) -> None:
@@ -1205,7 +1225,8 @@ class Core:
 
     def commit(self) -> None:
         with self._write_mutex:
-            self._commit_locked()
+            batch = self._take_batch_locked()
+        self._apply(*batch)
 
     @property
     def generation(self) -> int:
@@ -1216,9 +1237,26 @@ class Core:
     def pending_count(self) -> int:
         return len(self._pending)
 
-    def _commit_locked(self) -> None:
-        pending = self._pending
+    def _take_batch_locked(self) -> tuple[int, list[tuple[str, Any]]]:
+        """The pending operations for a commit, with the commit's place in line."""
+        batch = (self._next_ticket, self._pending)
+        self._next_ticket += 1
         self._pending = []
+        return batch
+
+    def _apply(self, ticket: int, pending: list[tuple[str, Any]]) -> None:
+        """Apply a commit's batch after every earlier commit, then persist it."""
+        with self._applied:
+            while self._applied_ticket != ticket - 1:
+                self._applied.wait()
+        try:
+            self._apply_batch(pending)
+        finally:
+            with self._applied:
+                self._applied_ticket = ticket
+                self._applied.notify_all()
+
+    def _apply_batch(self, pending: list[tuple[str, Any]]) -> None:
         changed: dict[str, dict[str, list[Any]] | None] = {}
         self._rw.acquire_write()
         try:

@@ -8,9 +8,9 @@ connection and hangs on CKAN 2.12. This module runs CKAN's own indexing code
 (:func:`ckan.lib.search.rebuild` with ``package_ids``, one dataset at a time, commit
 deferred) in forked worker processes that each open their own database connections,
 hands them batches of dataset ids from one queue (fast workers take more), collects
-every failure with its dataset id instead of stopping at the first, and commits once at
-the end. It talks to the search backend only through CKAN, so it works the same against
-real Solr and against the embedded server.
+every failure with its dataset id instead of stopping at the first, and commits every
+1,000 datasets and at the end. It talks to the search backend only through CKAN, so it
+works the same against real Solr and against the embedded server.
 
 This is the only module of :mod:`ckanext.gemeente.search`, with :mod:`.plugin`, that
 imports CKAN; the search server itself does not.
@@ -35,6 +35,7 @@ from ckan.lib import search
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 25
+DEFAULT_COMMIT_EVERY = 1000
 
 
 @dataclass
@@ -115,8 +116,22 @@ def rebuild(
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[RebuildResult], None] | None = None,
     commit: bool = True,
+    commit_every: int = DEFAULT_COMMIT_EVERY,
 ) -> RebuildResult:
-    """Index ``ids`` through CKAN with ``workers`` processes; commit once at the end."""
+    """Index ``ids`` through CKAN with ``workers`` processes.
+
+    With ``commit``, a commit every ``commit_every`` datasets (0: none on the way) and
+    one at the end: what is indexed becomes searchable during a long rebuild, and the
+    search backend merges it while the workers go on instead of all at the end.
+    """
+    committed_at = 0
+
+    def maybe_commit() -> None:
+        nonlocal committed_at
+        if commit and commit_every and result.indexed - committed_at >= commit_every:
+            search.commit()
+            committed_at = result.indexed
+
     result = RebuildResult(total=len(ids), workers=max(1, workers))
     started = time.perf_counter()
     can_fork = "fork" in multiprocessing.get_all_start_methods()
@@ -126,6 +141,7 @@ def rebuild(
             done, failed = _index_batch(batch)
             result.indexed += done
             result.failed.extend(failed)
+            maybe_commit()
             if progress:
                 result.seconds = time.perf_counter() - started
                 progress(result)
@@ -158,6 +174,7 @@ def rebuild(
                         continue
                     result.indexed += done
                     result.failed.extend(failed)
+                    maybe_commit()
                     if not broken:
                         nxt = next(batches, None)
                         if nxt is not None:

@@ -16,6 +16,7 @@ import gc
 import json
 import logging
 import os
+import queue
 import re
 import threading
 import time
@@ -41,27 +42,23 @@ class IndexGC:
 
     The index and the queued documents are millions of long-lived containers without
     reference cycles. Python's automatic collector walks them again and again as they
-    grow: 15 % of the server's CPU while 10,000 CKAN datasets are indexed (docs/
+    grow: 10-15 % of the server's CPU while 10,000 CKAN datasets are indexed (docs/
     performance.md). With this policy the automatic collector is off; instead, after
-    every commit, every ``every`` queued documents and every ``requests`` requests, the
-    objects made since the last time are collected (so each is walked once) and what
-    survives is moved to the permanent generation (:func:`gc.freeze`). Frozen objects are
-    still freed by reference counting when a document is replaced or deleted, and once
-    per ``full_every`` seconds everything is unfrozen and collected in full, so that no
-    garbage cycle lives longer than that.
+    every commit and after every ``requests`` other requests (searches leave a few
+    garbage cycles, updates none), the objects made since the last time are collected
+    and what survives is moved to the permanent generation (:func:`gc.freeze`), so each
+    object is walked about once. Frozen objects are still freed by reference counting
+    when a document is replaced or deleted, and once per ``full_every`` seconds
+    everything is unfrozen and collected in full, so that no garbage cycle lives longer.
 
     Process-wide, so it is used by ``python -m ckanext.gemeente.search`` only, never
     inside another program (a test run, CKAN).
     """
 
-    def __init__(
-        self, every: int = 2000, requests: int = 5000, full_every: float = 3600.0
-    ) -> None:
-        self.every = every
+    def __init__(self, requests: int = 2000, full_every: float = 3600.0) -> None:
         self.requests = requests
         self.full_every = full_every
         self.collections = 0
-        self._docs = 0
         self._requests = 0
         self._generation: int | None = None
         self._last_full = time.monotonic()
@@ -76,18 +73,16 @@ class IndexGC:
         gc.unfreeze()
         gc.enable()
 
-    def note(self, docs: int = 0, generation: int | None = None) -> None:
-        """Called after each request: documents queued, the core's commit generation."""
+    def note(self, generation: int | None = None) -> None:
+        """After each request; ``generation``: the core's commit count, for updates."""
         with self._lock:
-            self._docs += docs
-            self._requests += 1
-            if (
-                self._docs < self.every
-                and self._requests < self.requests
-                and (generation is None or generation == self._generation)
-            ):
-                return
-            self._docs = self._requests = 0
+            if generation is None:
+                self._requests += 1
+                if self._requests < self.requests:
+                    return
+            elif generation == self._generation:
+                return  # an update without a commit leaves no garbage, only pending data
+            self._requests = 0
             if generation is not None:
                 self._generation = generation
             if time.monotonic() - self._last_full > self.full_every:
@@ -376,8 +371,8 @@ class SolrRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     app: SolrApp
     log_requests = False
-    # (documents queued, commit generation) of the current update, for IndexGC
-    _queued: tuple[int, int | None] = (0, None)
+    # the core's commit generation after the current update request, for IndexGC
+    _queued: int | None = None
 
     # silence BaseHTTPRequestHandler's stderr logging
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -475,8 +470,8 @@ class SolrRequestHandler(BaseHTTPRequestHandler):
                 pass
         finally:
             if self.app.index_gc is not None:
-                self.app.index_gc.note(*self._queued)
-                self._queued = (0, None)
+                self.app.index_gc.note(self._queued)
+                self._queued = None
             if self.log_requests:
                 log.info(
                     "%s %s %s %.1fms", method, self.path[:200], status,
@@ -544,7 +539,7 @@ class SolrRequestHandler(BaseHTTPRequestHandler):
                 core.finish_analysis(deferred)
             except Exception:  # noqa: BLE001 - the answer is sent; the commit will retry
                 log.exception("search server: analysing queued documents failed")
-            self._queued = (len(deferred), core.generation)
+            self._queued = core.generation
             return 200
         if handler == "schema" or handler.startswith("schema/"):
             params = Params(pairs)
@@ -660,9 +655,60 @@ def _field_json(f: Any) -> dict[str, Any]:
 
 
 class SolrHTTPServer(ThreadingHTTPServer):
+    """One thread per open connection, as ThreadingHTTPServer, but threads are reused.
+
+    CKAN opens a new connection for every document it indexes; starting a thread for
+    each cost the server a few per cent of its CPU. A finished connection's thread waits
+    for the next one (at most ``max_idle`` wait); a new thread starts only when none is
+    free, so a slow or keep-alive connection never holds up another.
+    """
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    max_idle = 32
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connections: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pool_lock = threading.Lock()
+        self._idle = 0
+        self._workers = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._pool_lock:
+            if self._idle:
+                self._idle -= 1
+            else:
+                self._workers += 1
+                threading.Thread(target=self._work, daemon=True).start()
+        self._connections.put((request, client_address))
+
+    def _work(self) -> None:
+        while True:
+            item = self._connections.get()
+            if item is None:
+                return
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:  # noqa: BLE001 - as socketserver: report, keep serving
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+            with self._pool_lock:
+                if self._idle >= self.max_idle:
+                    self._workers -= 1
+                    return
+                self._idle += 1
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._pool_lock:
+            idle, self._idle = self._idle, 0
+            self._workers -= idle
+        for _ in range(idle):
+            self._connections.put(None)
 
 
 def make_server(
