@@ -118,6 +118,7 @@ class TestRebuild:
         assert _indexed_ids(solr_url) == set()
         proc = _rebuild(cli_ini, "--workers", "2", "--batch-size", "4")
         assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "Indexing 23 datasets with 2 worker(s)..." in proc.stdout
         assert "Indexed 23 of 23 datasets" in proc.stdout
         assert "2 worker(s)); 0 failed, committed." in proc.stdout
         assert _indexed_ids(solr_url) == {d["id"] for d in datasets}
@@ -163,12 +164,33 @@ class TestRebuild:
         assert gone["id"] not in _indexed_ids(solr_url)
         proc = _rebuild(cli_ini, "--only-missing")
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "Indexing 1 datasets" in proc.stdout
+        assert "Indexing 1 datasets with 1 worker(s)" in proc.stdout
         assert "Indexed 1 of 1 datasets" in proc.stdout
         assert _indexed_ids(solr_url) == {d["id"] for d in datasets}
         again = _rebuild(cli_ini, "--only-missing")
         assert again.returncode == 0
         assert "Nothing to index: every dataset is in the index." in again.stdout
+
+    def test_commits_on_the_way(
+        self, datasets: list[dict[str, Any]], cli_ini: Path, solr_url: str
+    ) -> None:
+        def version() -> int:
+            base, core = solr_url.rsplit("/", 1)
+            with urllib.request.urlopen(f"{base}/admin/cores?action=STATUS&core={core}") as r:
+                return json.load(r)["status"][core]["index"]["version"]
+
+        before = version()
+        proc = _rebuild(cli_ini, "--workers", "2", "--batch-size", "4", "--commit-every", "5")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        # 23 datasets in batches of 4, a commit whenever 5 more are done: at least 3
+        assert version() - before >= 3
+        assert _indexed_ids(solr_url) == {d["id"] for d in datasets}
+        search.clear_all()
+        before = version()
+        proc = _rebuild(cli_ini, "--workers", "2", "--commit-every", "0")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert version() - before == 1  # only the one at the end
+        assert _indexed_ids(solr_url) == {d["id"] for d in datasets}
 
     def test_bad_option_is_a_usage_error(self, cli_ini: Path) -> None:
         proc = _rebuild(cli_ini, "--workers", "0")

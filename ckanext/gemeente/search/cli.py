@@ -51,7 +51,8 @@ def rebuild(
         click.echo("Nothing to index: " + (
             "every dataset is in the index." if only_missing else "there are no datasets."))
         return
-    click.echo(f"Indexing {len(ids)} datasets with {min(workers, len(ids))} worker(s)...")
+    used = _rebuild.effective_workers(len(ids), workers, batch_size)
+    click.echo(f"Indexing {len(ids)} datasets with {used} worker(s)...")
     last = [0.0]
 
     def progress(r: _rebuild.RebuildResult) -> None:

@@ -132,11 +132,10 @@ def rebuild(
             search.commit()
             committed_at = result.indexed
 
-    result = RebuildResult(total=len(ids), workers=max(1, workers))
+    workers = effective_workers(len(ids), workers, batch_size)
+    result = RebuildResult(total=len(ids), workers=workers)
     started = time.perf_counter()
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if workers <= 1 or len(ids) <= batch_size or not can_fork:
-        result.workers = 1
+    if workers == 1:
         for batch in _batches(ids, batch_size):
             done, failed = _index_batch(batch)
             result.indexed += done
@@ -190,6 +189,13 @@ def rebuild(
         search.commit()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def effective_workers(count: int, workers: int, batch_size: int) -> int:
+    """Worker processes a rebuild of ``count`` datasets uses (1: in this process)."""
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(workers, -(-count // batch_size)))
 
 
 def default_workers() -> int:

@@ -613,8 +613,9 @@ class SolrRequestHandler(BaseHTTPRequestHandler):
                     "startTime": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                time.gmtime(core.start_time)),
                     "uptime": int((time.time() - core.start_time) * 1000),
+                    # version: the number of commits that changed the index
                     "index": {"numDocs": core.num_docs, "maxDoc": core.num_docs,
-                              "current": True},
+                              "version": core.generation, "current": True},
                 }
             self._send_json(200, {"responseHeader": header, "initFailures": {},
                                   "status": status})
