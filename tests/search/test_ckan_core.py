@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ckan_ini import LOGGING
 
 from ckanext.gemeente.search import SearchServer
 
@@ -130,28 +131,6 @@ ckan.activity_list_limit = 15
 ckan.tracking_enabled = true
 smtp.server = localhost:6675
 smtp.mail_from = info@test.ckan.net
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
 """
 
 
@@ -257,6 +236,7 @@ def test_ckan_core_search_tests(tmp_path: Path, core_search_server: SearchServer
             redis_url=redis_url,
             storage=tmp_path / "storage",
         )
+        + LOGGING
     )
     # an empty pytest config of its own: keeps this project's pyproject.toml (which is
     # above the virtualenv's site-packages) out of the subprocess run

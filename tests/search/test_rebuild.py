@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from ckan.lib import search
 from ckan.tests import factories
+from ckan_ini import LOGGING
 
 ROOT = Path(__file__).resolve().parents[2]
 CKAN = str(Path(sys.executable).parent / "ckan")
@@ -38,33 +39,13 @@ def _indexed_ids(solr_url: str) -> set[str]:
     return {d["id"] for d in data["response"]["docs"]}
 
 
-# CKAN 2.11's CLI reads the logging set-up from the ini it is given (not from ``use``)
-_LOGGING = """
-[loggers]
-keys = root
-[handlers]
-keys = console
-[formatters]
-keys = generic
-[logger_root]
-level = WARNING
-handlers = console
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-[formatter_generic]
-format = %(levelname)s [%(name)s] %(message)s
-"""
-
-
 @pytest.fixture
 def cli_ini(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """An ini on top of this session's, with only ``gemeente_search`` enabled."""
     base = Path(request.config.getoption("ckan_ini")).resolve()
     ini = tmp_path / "rebuild.ini"
     ini.write_text(f"[app:main]\nuse = config:{base}\nckan.plugins = gemeente_search\n"
-                   + _LOGGING)
+                   + LOGGING)
     return ini
 
 

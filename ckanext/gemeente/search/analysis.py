@@ -1243,20 +1243,12 @@ class Analyzer:
         self.keyword_tokenizer = keyword_tokenizer
 
     def analyze(self, text: str) -> list[Token]:
-        toks = self._tokenizer(text)
-        for f in self._filters:
-            if not toks:
-                break
-            toks = f(toks)
+        texts, poss, _, _ = self._walk(text)
         out: list[Token] = []
         append = out.append
         set_text = _TOKEN_TEXT_SET
         set_pos = _TOKEN_POS_SET
-        pos = -1
-        for t, inc, _ in toks:
-            pos += inc
-            if pos < 0:
-                pos = 0
+        for t, pos in zip(texts, poss, strict=True):
             tok = _new_object(Token)
             set_text(tok, t)
             set_pos(tok, pos)
@@ -1268,7 +1260,8 @@ class Analyzer:
 
         Returns ``(terms, positions, distinct positions, last position)``: the same terms
         and positions as :meth:`analyze` (as two lists); the count of distinct positions
-        is Lucene's field length (overlapping tokens count once).
+        is Lucene's field length (overlapping tokens count once). N-gram analyzers take a
+        fast path here (the tests compare it with :meth:`analyze`'s general path).
         """
         gram_texts = self._gram_texts
         if gram_texts is not None:
@@ -1277,6 +1270,10 @@ class Analyzer:
             grams = gram_texts(text)
             n = len(grams)
             return grams, list(range(n)), n, n - 1
+        return self._walk(text)
+
+    def _walk(self, text: str) -> tuple[list[str], list[int], int, int]:
+        """Tokenizer and filters, then positions from the increments (the general path)."""
         toks = self._tokenizer(text)
         for f in self._filters:
             if not toks:

@@ -242,49 +242,44 @@ def _analyze_points(ftype: Any, kind: str, values: list[Any]) -> tuple[Any, ...]
 def _analyze_terms(ftype: Any, gap: int, values: list[Any]) -> tuple[Any, ...] | None:
     positions_of = ftype.positions
     if len(values) == 1:
-        texts, poss, distinct, _last = positions_of(values[0])
-        if not texts:
-            return None
-        # term -> position, in C loops; a term that occurs more than once (frequent among
-        # n-grams) then gets the list of its positions, in order
-        local: dict[str, Any] = dict(zip(texts, poss, strict=True))
-        if len(local) != len(texts):
-            repeated: dict[str, list[int]] = {t: [] for t, c in Counter(texts).items() if c > 1}
-            get = repeated.get
-            for text, pos in zip(texts, poss, strict=True):
-                lst = get(text)
-                if lst is not None:
-                    lst.append(pos)
-            local.update(repeated)
-        return list(local.values()), tuple(map(intern, local)), distinct
-    # several values: positions continue across them, with the field's gap between
-    values_positions = [positions_of(v) for v in values]
-    table: dict[str, Any] = {}
-    offset = 0
-    length = 0
-    last_pos = -1
-    for texts, poss, distinct, last in values_positions:
-        if not texts:
-            continue
-        if last_pos >= 0:
-            offset = last_pos + gap + 1
-        get = table.get
+        texts, poss, length, _last = positions_of(values[0])
+    else:
+        # several values: positions continue across them, with the field's gap between
+        texts, poss, length, last_pos = [], [], 0, -1
+        for value in values:
+            v_texts, v_poss, distinct, last = positions_of(value)
+            if not v_texts:
+                continue
+            offset = last_pos + gap + 1 if last_pos >= 0 else 0
+            texts += v_texts
+            poss += [offset + p for p in v_poss] if offset else v_poss
+            # Lucene's field length discounts overlapping tokens (position increment 0)
+            length += distinct
+            last_pos = offset + last
+    if not texts:
+        return None
+    # term -> position, in C loops; a term that occurs more than once (frequent among
+    # n-grams) then gets the list of its positions, in order. One position (the common
+    # case) stays a bare int to save memory; term strings are interned, one object per
+    # distinct term shared by all documents.
+    table: dict[str, Any] = dict(zip(texts, poss, strict=True))
+    if len(table) != len(texts):
+        repeated: dict[str, list[int]] = {t: [] for t, c in Counter(texts).items() if c > 1}
+        get = repeated.get
         for text, pos in zip(texts, poss, strict=True):
             lst = get(text)
-            if lst is None:
-                table[text] = [offset + pos]
-            else:
-                lst.append(offset + pos)
-        # Lucene's field length discounts overlapping tokens (position increment 0)
-        length += distinct
-        last_pos = offset + last
-    if not table:
-        return None
-    # one string object per distinct term, shared by all documents (interned); one
-    # position (the common case) is kept as a bare int to save memory
-    terms = tuple(map(intern, table))
-    entries = [p[0] if len(p) == 1 else p for p in table.values()]
-    return entries, terms, length
+            if lst is not None:
+                lst.append(pos)
+        table.update(repeated)
+    return list(table.values()), tuple(map(intern, table)), length
+
+
+def _position_gap(field: Any) -> int:
+    """positionIncrementGap of a field, else of its type (Solr's default: 0)."""
+    gap = getattr(field, "position_increment_gap", None)
+    if gap is None:
+        gap = getattr(field.type, "position_increment_gap", 0) or 0
+    return int(gap)
 
 
 class _Analysis:
@@ -300,14 +295,13 @@ class FieldData:
     """Everything indexed for one field name."""
 
     __slots__ = (
-        "name", "kind", "ftype", "omit_norms", "points", "gap", "postings", "doc_len", "sum_len",
+        "name", "kind", "ftype", "omit_norms", "points", "postings", "doc_len", "sum_len",
         "docs", "sortval", "facet", "_terms_sorted", "_points_sorted", "_rank", "_den",
         "_order", "_totals",
     )
 
-    def __init__(self, name: str, kind: str, ftype: Any, omit_norms: bool, gap: int = 0) -> None:
+    def __init__(self, name: str, kind: str, ftype: Any, omit_norms: bool) -> None:
         self.name = name
-        self.gap = gap
         self.kind = kind
         self.ftype = ftype
         self.omit_norms = omit_norms
@@ -448,10 +442,7 @@ class MemIndex:
             if omit is None:
                 raw = getattr(ftype, "attrs", {}).get("omitNorms")
                 omit = raw.lower() == "true" if raw is not None else kind != "text"
-            gap = getattr(field, "position_increment_gap", None)
-            if gap is None:
-                gap = getattr(ftype, "position_increment_gap", 0) or 0
-            fd = FieldData(name, kind, ftype, bool(omit), int(gap))
+            fd = FieldData(name, kind, ftype, bool(omit))
             self.fields[name] = fd
         return fd
 
@@ -482,12 +473,8 @@ class MemIndex:
         if field is not None:
             how = None
             if getattr(field, "indexed", True):
-                ftype = field.type
-                kind = getattr(ftype, "kind", "string")
-                gap = getattr(field, "position_increment_gap", None)
-                if gap is None:
-                    gap = getattr(ftype, "position_increment_gap", 0) or 0
-                how = (field, kind, kind in POINT_KINDS, int(gap))
+                kind = getattr(field.type, "kind", "string")
+                how = (field, kind, kind in POINT_KINDS, _position_gap(field))
             plan = (bool(getattr(field, "stored", True)), how)
         if len(self._plan_cache) > 100_000:  # dynamic fields: names are unbounded
             self._plan_cache.clear()

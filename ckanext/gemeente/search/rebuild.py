@@ -124,26 +124,28 @@ def rebuild(
     one at the end: what is indexed becomes searchable during a long rebuild, and the
     search backend merges it while the workers go on instead of all at the end.
     """
+    workers = effective_workers(len(ids), workers, batch_size)
+    result = RebuildResult(total=len(ids), workers=workers)
+    started = time.perf_counter()
     committed_at = 0
 
-    def maybe_commit() -> None:
+    def batch_done(done: int, failed: list[tuple[str, str]]) -> None:
         nonlocal committed_at
+        result.indexed += done
+        result.failed.extend(failed)
         if commit and commit_every and result.indexed - committed_at >= commit_every:
             search.commit()
             committed_at = result.indexed
 
-    workers = effective_workers(len(ids), workers, batch_size)
-    result = RebuildResult(total=len(ids), workers=workers)
-    started = time.perf_counter()
+    def report() -> None:
+        if progress:
+            result.seconds = time.perf_counter() - started
+            progress(result)
+
     if workers == 1:
         for batch in _batches(ids, batch_size):
-            done, failed = _index_batch(batch)
-            result.indexed += done
-            result.failed.extend(failed)
-            maybe_commit()
-            if progress:
-                result.seconds = time.perf_counter() - started
-                progress(result)
+            batch_done(*_index_batch(batch))
+            report()
     else:
         # the parent's connections are closed before forking; it reconnects when needed
         model.Session.remove()
@@ -166,26 +168,21 @@ def rebuild(
                 for fut in finished:
                     batch = pending.pop(fut)
                     try:
-                        done, failed = fut.result()
+                        batch_done(*fut.result())
                     except BrokenProcessPool:
                         broken = True
                         result.not_done.extend(batch)
                         continue
-                    result.indexed += done
-                    result.failed.extend(failed)
-                    maybe_commit()
                     if not broken:
                         nxt = next(batches, None)
                         if nxt is not None:
                             pending[pool.submit(_index_batch, nxt)] = nxt
-                if progress:
-                    result.seconds = time.perf_counter() - started
-                    progress(result)
+                report()
             if broken:
                 for batch in batches:
                     result.not_done.extend(batch)
         gc.unfreeze()
-    if commit and result.indexed:
+    if commit and result.indexed > committed_at:  # what the last commit on the way left
         search.commit()
     result.seconds = time.perf_counter() - started
     return result
