@@ -1,8 +1,15 @@
 """Benchmark: the embedded search server behind CKAN, on 10,000 municipal datasets.
 
-    .venv/bin/python bench/search.py [--datasets 10000] [--queries 300]
+    .venv/bin/python bench/search.py [--datasets 10000] [--queries 300] [--data]
+                                     [--ini generated|test] [--db ckan_bench]
 
 (needs the dev stack's PostgreSQL role: run `make test` once first.)
+
+``--data`` runs the search server persistent (``--data DIR``, as the demo and a small
+portal run it) instead of in memory; ``--ini generated`` (the default) runs CKAN on the
+ckan.ini that ``ckan generate config`` writes (database, Solr and Redis URLs set),
+``--ini test`` on this repository's test.ini. The server's resident memory is read from
+``/proc`` before and after indexing: figure, KB per dataset.
 
 1. Creates a fresh database ``ckan_bench`` and N realistic municipal datasets in 8
    departments (creation is not measured), then empties the index.
@@ -26,6 +33,7 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -140,16 +148,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes of the parallel re-index (default: as "
                              "`ckan gemeente search-index rebuild`, the CPUs up to 8)")
+    parser.add_argument("--data", action="store_true",
+                        help="persistent search server (--data DIR) instead of --memory")
+    parser.add_argument("--ini", choices=("generated", "test"), default="generated",
+                        help="CKAN's generated ckan.ini (default) or this repo's test.ini")
+    parser.add_argument("--db", default="ckan_bench", help="database to (re)create")
     args = parser.parse_args()
     DEV.mkdir(exist_ok=True)
 
     # 1. fresh database + search server process
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
-                    "DROP DATABASE IF EXISTS ckan_bench"], check=True)
+                    f"DROP DATABASE IF EXISTS {args.db}"], check=True)
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
-                    "CREATE DATABASE ckan_bench OWNER ckan_default"], check=True)
+                    f"CREATE DATABASE {args.db} OWNER ckan_default"], check=True)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "ckanext.gemeente.search", "--memory",
+    store = ["--memory"]
+    if args.data:
+        data_dir = DEV / f"bench-search-{args.db}"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        store = ["--data", str(data_dir)]
+    server = subprocess.Popen([sys.executable, "-m", "ckanext.gemeente.search", *store,
                                "--host", "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     solr_url = f"http://127.0.0.1:{port}/solr/ckan"
@@ -159,18 +177,41 @@ def main() -> None:
             break
         except OSError:
             time.sleep(0.1)
-    ini = DEV / "bench.ini"
-    ini.write_text("[app:main]\nuse = config:../test.ini\n"
-                   "sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1/ckan_bench\n"
-                   f"solr_url = {solr_url}\nckan.plugins = activity\n")
-    os.environ.pop("CKAN_SOLR_URL", None)
-    subprocess.run([str(pathlib.Path(sys.executable).parent / "ckan"), "-c", str(ini),
-                    "db", "init"], check=True, capture_output=True)
+    ckan = str(pathlib.Path(sys.executable).parent / "ckan")
+    db_url = f"postgresql://ckan_default:pass@127.0.0.1/{args.db}"
+    redis_url = os.environ.get("CKAN_REDIS_URL", "redis://127.0.0.1:6379/1")
+    ini = DEV / f"bench-{args.db}.ini"
+    if args.ini == "generated":
+        ini.unlink(missing_ok=True)
+        subprocess.run([ckan, "generate", "config", str(ini)], check=True, capture_output=True)
+        subprocess.run([ckan, "config-tool", str(ini), f"sqlalchemy.url={db_url}",
+                        f"solr_url={solr_url}", f"ckan.redis.url={redis_url}",
+                        f"ckan.storage_path={DEV / 'bench-storage'}"],
+                       check=True, capture_output=True)
+    else:
+        ini.write_text("[app:main]\nuse = config:../test.ini\n"
+                       f"sqlalchemy.url = {db_url}\n"
+                       f"solr_url = {solr_url}\nckan.plugins = activity\n")
+    for var in ("CKAN_SOLR_URL", "CKAN_SQLALCHEMY_URL", "CKAN_INI"):
+        os.environ.pop(var, None)
+    subprocess.run([ckan, "-c", str(ini), "db", "init"], check=True, capture_output=True)
+    args.server_pid = server.pid
+    args.rss_start = rss_kb(server.pid)  # a fresh server, empty index
+    print(f"search server: {' '.join(store)}; CKAN ini: {args.ini}")
     try:
         run(ini, args, solr_url)
     finally:
         server.terminate()
         server.wait()
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process (KB), from /proc."""
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
 
 
 def run(ini: pathlib.Path, args: argparse.Namespace, solr_url: str) -> None:
@@ -233,6 +274,7 @@ def run(ini: pathlib.Path, args: argparse.Namespace, solr_url: str) -> None:
         index_s = time.perf_counter() - t0
         search.clear_all()
         index_par_s = parallel()  # ends with the commit
+        rss_full = rss_kb(args.server_pid)
     index_rate = args.datasets / index_s
     null_rate = args.datasets / null_s
     index_par_rate = args.datasets / index_par_s
@@ -298,6 +340,10 @@ def run(ini: pathlib.Path, args: argparse.Namespace, solr_url: str) -> None:
     print(f"search server alone, replaying CKAN's {len(replay)} update requests one by one: "
           f"{replay_rate:.0f} datasets/s = {replay_rate / 200:.2f}x the 200/s floor")
 
+    rss_empty = args.rss_start
+    print(f"search server memory: {rss_empty / 1024:.0f} MB at start (empty), "
+          f"{rss_full / 1024:.0f} MB holding {args.datasets} datasets (after re-indexing "
+          f"them three times) = {(rss_full - rss_empty) / args.datasets:.1f} KB per dataset")
     print(f"package_show p50: {p50_show:.1f} ms (baseline)")
     print(f"portal search p50: {p50_search:.1f} ms, p95: {p95_search:.1f} ms")
     print(f"RATIO p95 search / p50 package_show = {p95_search / p50_show:.2f} (target <= 2.00)")

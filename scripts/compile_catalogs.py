@@ -29,7 +29,12 @@ def compiled(po_path: pathlib.Path) -> bytes:
 def _messages(mo_bytes: bytes) -> dict[object, object]:
     # compared by content: Babel versions (CKAN 2.11 and 2.12 pin different ones) lay out
     # the same catalogue in different bytes
-    return {m.id: m.string for m in read_mo(io.BytesIO(mo_bytes)) if m.id}
+    # plural entries come back as lists (id and string): compared as tuples
+    return {_hashable(m.id): _hashable(m.string) for m in read_mo(io.BytesIO(mo_bytes)) if m.id}
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def stale_catalogs() -> list[pathlib.Path]:

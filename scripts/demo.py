@@ -10,9 +10,11 @@ creates, so a second run changes nothing and finishes faster.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
+import re
 import secrets
 import signal
 import subprocess
@@ -35,13 +37,25 @@ VOCAB_DIR = ROOT / "tests" / "schema" / "data" / "vocabularies"
 # Every plugin of the suite that exists, plus what they build on.
 PLUGINS = [
     "activity",
+    # before scheming: its dataset form offers no "Public" (plugins listed first win templates)
+    "gemeente_privacy",
     "scheming_datasets",
     "scheming_organizations",
     "dcat",
+    # before harvest: their source-form help extends harvest's template
+    "gemeente_harvest",
+    "gemeente_spreadsheet_harvester",
+    "gemeente_sql_harvester",
     "harvest",
     "dcat_rdf_harvester",
     "gemeente_schema",
     "gemeente_search",
+    "gemeente_scan",
+    "gemeente_arcgis_harvester",
+    "gemeente_dcat_harvester",
+    "gemeente_ckan_harvester",
+    "gemeente_dashboard",
+    "gemeente_theme",
 ]
 
 
@@ -228,6 +242,24 @@ def seed(api: Api, data: dict) -> dict[str, int]:
     return created
 
 
+def demo_stages() -> list:
+    """The capability stages of the demo: ``scripts/demo_stages/<nn>_<capability>.py``.
+
+    Each module has ``seed(api, venv, ckan, data, ini) -> dict[str, int]`` (what it created,
+    for the log line) and, like :func:`seed`, looks before it creates. Stages run in file
+    name order after the base seed, so each capability adds its part of the demo city in its
+    own file.
+    """
+    stages = []
+    for path in sorted((ROOT / "scripts" / "demo_stages").glob("[0-9]*.py")):
+        spec = importlib.util.spec_from_file_location(f"demo_{path.stem}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        stages.append(module)
+    return stages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--venv", type=pathlib.Path, default=ROOT / ".venv")
@@ -237,8 +269,8 @@ def main() -> None:
     args = parser.parse_args()
     DEV.mkdir(exist_ok=True)
     if args.stop:
-        stop_background("ckan")
-        stop_background("search")
+        for name in ("worker", "ckan", "search", "sources"):
+            stop_background(name)
         log("demo stopped")
         return
     venv = args.venv.resolve()
@@ -257,10 +289,10 @@ def main() -> None:
 
     ckan(venv, "db", "upgrade")
     ckan(venv, "db", "upgrade", "-p", "harvest")
-    for plugin in ("gemeente_schema", "gemeente_privacy"):
-        if plugin in INI.read_text() and (ROOT / "ckanext" / "gemeente" / "migration"
-                                          / plugin).is_dir():
-            ckan(venv, "db", "upgrade", "-p", plugin)
+    # every suite plugin that is enabled and has migrations (ckanext/gemeente/migration/<plugin>)
+    for mig in sorted((ROOT / "ckanext" / "gemeente" / "migration").iterdir()):
+        if mig.is_dir() and re.search(rf"\b{mig.name}\b", INI.read_text()):
+            ckan(venv, "db", "upgrade", "-p", mig.name)
     if "gemeente_schema" in INI.read_text():
         vocab = ckan(venv, "gemeente", "vocabularies", "update", "--from", str(VOCAB_DIR),
                      "--allow-incomplete", check=False)
@@ -281,11 +313,21 @@ def main() -> None:
                                   "--host", "127.0.0.1", "--port", "5000", "--disable-reloader"])
         wait_for(f"{CKAN_URL}/api/3/action/status_show", "CKAN", DEV / "ckan.log", 180)
         stamp.write_text(ini_mtime)
+    if "gemeente_scan" in INI.read_text():
+        # the personal-data scans of new resources run as background jobs (docs/cron.md)
+        stop_background("worker")
+        start_background("worker", [str(venv / "bin" / "ckan"), "-c", str(INI), "jobs",
+                                    "worker"])
 
     data = json.loads(DATA_FILE.read_text())
     token = sysadmin_token(venv, data["sysadmin"])
-    created = seed(Api(token), data)
+    api = Api(token)
+    created = seed(api, data)
     log("seeded: " + ", ".join(f"{n} new {k}" for k, n in created.items()))
+    for stage in demo_stages():
+        done = stage.seed(api=api, venv=venv, ckan=lambda *a, **kw: ckan(venv, *a, **kw),
+                          data=data, ini=INI)
+        log(f"{stage.__name__}: " + ", ".join(f"{n} {k}" for k, n in (done or {}).items()))
 
     print(f"\nDemo portal: {CKAN_URL}  (ready in {time.monotonic() - started:.0f} s)")
     print("Logins (user / password / role):")

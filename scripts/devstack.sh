@@ -5,7 +5,8 @@
 #   scripts/devstack.sh test [pytest args...]   set up, run the whole suite
 #   scripts/devstack.sh demo                    set up, start + seed the demo portal
 #   scripts/devstack.sh stop                    stop the demo portal and its search server
-#   scripts/devstack.sh setup                   only set up (venv, PostgreSQL, Redis)
+#   scripts/devstack.sh setup                   only set up (venv, PostgreSQL, Redis and the
+#                                               system packages the tests need)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,7 +43,7 @@ ensure_venv() {
     say "installing pinned dependencies from requirements/ckan-$SERIES.txt"
     local pip=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
     {
-      "${pip[@]}" --upgrade "pip>=24" "setuptools>=69" wheel &&
+      "${pip[@]}" --upgrade "pip>=24" "setuptools>=77" wheel &&
       "${pip[@]}" -r "$LOCK" &&
       "${pip[@]}" --no-deps -e "$ROOT"
     } >"$DEV/pip.log" 2>&1 || { tail -20 "$DEV/pip.log" >&2; die "pip install failed (full log: .dev/pip.log)"; }
@@ -109,7 +110,15 @@ ensure_postgres() {
                THEN CREATE ROLE ckan_default LOGIN PASSWORD 'pass'; END IF; END \$\$;" >/dev/null \
     || die "could not create the ckan_default role on $PG_HOST:$PG_PORT (need a superuser: postgres or $(id -un))"
   local db
-  for db in ckan_test ckan_core_test ckan_demo; do
+  # datastore_ro + datastore_test_2_12 / datastore_test_2_11: the DataStore of the privacy
+  # review's leak tests (tests/privacy/test_privacy_leaks.py sets the read-only permissions
+  # itself). One database per CKAN series: CKAN 2.11's set_permissions.sql puts its full-text
+  # trigger on every table, also on the _table_stats table CKAN 2.12 keeps there, after which
+  # CKAN 2.12 can no longer record a row count in a shared database.
+  pg_admin -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='datastore_ro')
+               THEN CREATE ROLE datastore_ro LOGIN PASSWORD 'pass'; END IF; END \$\$;" >/dev/null
+  for db in ckan_test ckan_test_migrations ckan_core_test ckan_demo datastore_test_2_12 \
+      datastore_test_2_11; do
     if [ -z "$(pg_admin -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
       say "creating database $db"
       pg_admin -c "CREATE DATABASE $db OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
@@ -137,6 +146,36 @@ ensure_redis() {
   OVERRIDES+=("ckan.redis.url = redis://127.0.0.1:$private/1" "ckan.harvest.mq.port = $private")
 }
 
+# ---------------------------------------------------------------- system packages for tests
+# Debian's chromium (browser tests), Lucene 8 jars and a JDK (the query-parser differential
+# test): installed with apt-get when we are root, otherwise we stop with the one command.
+missing_test_packages() {
+  local pkgs=() jars=${LUCENE_JAR_DIR:-/usr/share/java} name
+  [ -x "${GEMEENTE_CHROMIUM:-/usr/bin/chromium}" ] || pkgs+=(chromium)
+  for name in lucene-core lucene-queryparser lucene-analyzers-common; do
+    if ! compgen -G "$jars/$name-8*.jar" >/dev/null && ! compgen -G "/usr/share/java/$name-8*.jar" >/dev/null; then
+      pkgs+=(liblucene8-java); break
+    fi
+  done
+  { command -v javac && command -v java; } >/dev/null 2>&1 || pkgs+=(default-jdk-headless)
+  echo "${pkgs[@]}"
+}
+
+ensure_test_packages() {
+  local missing
+  missing=$(missing_test_packages)
+  [ -n "$missing" ] || return 0
+  local cmd="apt-get update && apt-get install -y $missing"
+  command -v apt-get >/dev/null \
+    || die "the tests need $missing (Debian package names) and there is no apt-get: install them, then re-run"
+  [ "$(id -u)" = 0 ] || die "the tests need system packages: run   sudo sh -c '$cmd'   then re-run"
+  say "installing $missing (apt-get, log: .dev/apt.log)"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing; } \
+    >"$DEV/apt.log" 2>&1 || { tail -20 "$DEV/apt.log" >&2; die "apt-get install $missing failed (full log: .dev/apt.log)"; }
+  missing=$(missing_test_packages)
+  [ -z "$missing" ] || die "still missing after apt-get install: $missing (see .dev/apt.log)"
+}
+
 # The ini the tests use: test.ini itself, or .dev/test-local.ini when private services are used
 test_ini() {
   if [ ${#OVERRIDES[@]} -eq 0 ]; then echo "$ROOT/test.ini"; return; fi
@@ -153,12 +192,16 @@ setup() {
 
 run_tests() {
   setup
+  ensure_test_packages
   local ini
   ini=$(test_ini)
   say "running the suite on CKAN $("$VENV/bin/python" -c 'import ckan; print(ckan.__version__)') ($ini)"
   # tests/conftest.py starts the embedded search server for the session
   local rc=0
-  "$VENV/bin/python" -m pytest --ckan-ini="$ini" "$@" || rc=$?
+  rm -f "$DEV/pytest-$SERIES.xml"
+  # -rs: every skip is listed with its reason; the JUnit report lets .ci/run count skips
+  "$VENV/bin/python" -m pytest --ckan-ini="$ini" -rs --junitxml="$DEV/pytest-$SERIES.xml" "$@" \
+    || rc=$?
   if [ "$rc" = 5 ]; then die "pytest collected no tests"; fi
   return "$rc"
 }
@@ -167,6 +210,6 @@ case "${1:-}" in
   test) shift; run_tests "$@" ;;
   demo) shift; setup; exec "$VENV/bin/python" scripts/demo.py --venv "$VENV" --pg-port "$PG_PORT" --redis-port "$REDIS_PORT" "$@" ;;
   stop) exec "$VENV/bin/python" scripts/demo.py --stop ;;
-  setup) setup ;;
+  setup) setup; ensure_test_packages ;;
   *) die "usage: scripts/devstack.sh test|demo|stop|setup" ;;
 esac

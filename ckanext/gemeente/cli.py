@@ -9,6 +9,6 @@ from __future__ import annotations
 import click
 
 
-@click.group("gemeente", short_help="ckanext-gemeente: vocabularies, privacy review, harvesting")
+@click.group("gemeente", short_help="ckanext-gemeente: commands of the enabled suite plugins")
 def gemeente() -> None:
-    """Commands of the ckanext-gemeente suite."""
+    """Commands of the ckanext-gemeente suite; each enabled plugin adds its own."""

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ckanext.gemeente.search.analysis import (
+from ckanext.gemeente.search.solr.analysis import (
     KEYWORD_ANALYZER,
     AnalysisError,
     Analyzer,
     Token,
     build_analyzer,
 )
-from ckanext.gemeente.search.errors import SolrError
+from ckanext.gemeente.search.solr.errors import SolrError
 
 
 def make(body: str, resource_dir: Path | str | None = None, attrs: str = "") -> Analyzer:

@@ -11,10 +11,11 @@ module runs them in a subprocess ``pytest`` from the installed ``ckan`` package
   ``solr_url`` written in the file. The subprocess gets no ``CKAN_*`` environment
   variables: ``CKAN_SOLR_URL`` would override the ``@pytest.mark.ckan_config("solr_url",
   ...)`` markers of CKAN's connection-error tests;
-* its own database, ``ckan_core_test`` (created by ``make test``, i.e.
-  ``scripts/devstack.sh``; its tables by ``ckan db init`` before the run, as in CKAN's
-  CI), on the PostgreSQL server of this session, and its own Redis database number,
-  because CKAN's fixtures reset both;
+* its own database, ``ckan_core_test`` (``$GEMEENTE_CORE_TEST_DB`` if set; created by
+  ``make test``, i.e. ``scripts/devstack.sh``; its tables by ``ckan db init`` before the
+  run, as in CKAN's CI), on the PostgreSQL server of this session, and its own Redis
+  database number (``$GEMEENTE_CORE_TEST_REDIS_DB``, else 3), because CKAN's fixtures
+  reset both;
 * factory_boy/Faker reseeded before every test from the test's node id
   (:data:`_SEED_PLUGIN`). CKAN's ``factories.Dataset`` writes random lorem-ipsum titles
   and notes, and Faker's word list holds words the tests search for ("record", ...):
@@ -49,8 +50,9 @@ from ckan_ini import LOGGING
 
 from ckanext.gemeente.search import SearchServer
 
-CORE_DB = "ckan_core_test"
-CORE_REDIS_DB = 3
+# a helper sharing the machine points these at its own; CI and `make test` use the defaults
+CORE_DB = os.environ.get("GEMEENTE_CORE_TEST_DB", "ckan_core_test")
+CORE_REDIS_DB = int(os.environ.get("GEMEENTE_CORE_TEST_REDIS_DB", "3"))
 
 TEST_GET = "ckan/tests/logic/action/test_get.py"
 SELECTION: tuple[str, ...] = (

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ckanext.gemeente.search.datemath import (
+from ckanext.gemeente.search.solr.datemath import (
     format_solr_date,
     parse_solr_date,
     to_epoch_millis,
 )
-from ckanext.gemeente.search.errors import SolrError
+from ckanext.gemeente.search.solr.errors import SolrError
 
 UTC = timezone.utc
 NOW = datetime(2024, 3, 15, 13, 45, 30, 123456, tzinfo=UTC)

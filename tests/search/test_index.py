@@ -7,18 +7,16 @@ import threading
 
 import pytest
 
-from ckanext.gemeente.search import ast, default_schema_path
-from ckanext.gemeente.search.errors import SolrError
-from ckanext.gemeente.search.index import (
-    Core,
-    Executor,
-    Params,
-    RWLock,
-    idf,
-    lucene_norm_length,
-    select,
-)
-from ckanext.gemeente.search.schema import Schema
+from ckanext.gemeente.search import default_schema_path
+from ckanext.gemeente.search.solr import ast
+from ckanext.gemeente.search.solr.core import Core, RWLock
+from ckanext.gemeente.search.solr.documents import DocumentAnalyzer
+from ckanext.gemeente.search.solr.errors import SolrError
+from ckanext.gemeente.search.solr.execute import Executor
+from ckanext.gemeente.search.solr.index import idf, lucene_norm_length
+from ckanext.gemeente.search.solr.ops import Add, DeleteById, DeleteByQuery, Rollback
+from ckanext.gemeente.search.solr.params import Params
+from ckanext.gemeente.search.solr.solrschema import Schema
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +35,7 @@ def add(core: Core, *docs: dict[str, object], commit: bool = True) -> None:
     ops = []
     for d in docs:
         prepared = core.schema.prepare(d)
-        ops.append(("add", (str(prepared["index_id"][0]), prepared)))
+        ops.append(Add(str(prepared["index_id"][0]), prepared))
     core.update(ops, commit=commit)
 
 
@@ -156,19 +154,19 @@ def test_overwrite_delete_and_visibility(core: Core) -> None:
     assert ids(core, ast.Term("title", "renam")) == {"idx-1"}
     assert ids(core, ast.Term("title", "water")) == set()
     assert core.num_docs == 3
-    core.update([("delete_id", "idx-2")], commit=True)
+    core.update([DeleteById("idx-2")], commit=True)
     assert core.num_docs == 2
-    core.update([("delete_query", ast.Term("state", "draft"))], commit=True)
+    core.update([DeleteByQuery(ast.Term("state", "draft"))], commit=True)
     assert core.num_docs == 1
-    core.update([("rollback", None)])
+    core.update([Rollback()])
 
 
 def test_delete_query_sees_pending_adds_in_order(schema: Schema) -> None:
     c = Core("order", schema)
     p = schema.prepare(doc(9, title="x"))
-    c.update([("add", ("idx-9", p)), ("delete_query", ast.MatchAll())])
+    c.update([Add("idx-9", p), DeleteByQuery(ast.MatchAll())])
     p2 = schema.prepare(doc(10, title="y"))
-    c.update([("add", ("idx-10", p2))], commit=True)
+    c.update([Add("idx-10", p2)], commit=True)
     assert set(c.index.key_to_doc) == {"idx-10"}
 
 
@@ -178,9 +176,9 @@ def test_deferred_analysis_commit_first_loses_nothing(schema: Schema) -> None:
     c = Core("deferred", schema)
     p1 = schema.prepare(doc(1, title="Bomenregister Noord"))
     p2 = schema.prepare(doc(2, title="Laadpalen Zuid"))
-    deferred = c.update([("add", ("idx-1", p1)), ("add", ("idx-2", p2))], defer_analysis=True)
-    assert len(deferred) == 2 and all(h.analyzed is None for h, _ in deferred)
-    c.update([("delete_id", "idx-2")])
+    deferred = c.update([Add("idx-1", p1), Add("idx-2", p2)], defer_analysis=True)
+    assert len(deferred) == 2 and all(op.analyzed is None for op in deferred)
+    c.update([DeleteById("idx-2")])
     c.commit()  # before finish_analysis
     assert set(c.index.key_to_doc) == {"idx-1"}
     assert ids(c, ast.Term("name", "name-1")) == {"idx-1"}
@@ -188,19 +186,19 @@ def test_deferred_analysis_commit_first_loses_nothing(schema: Schema) -> None:
     assert c.num_docs == 1
     # the usual order: analysed first, then committed
     p3 = schema.prepare(doc(3, title="Speelplaatsen Oost"))
-    deferred = c.update([("add", ("idx-3", p3))], defer_analysis=True)
+    deferred = c.update([Add("idx-3", p3)], defer_analysis=True)
     c.finish_analysis(deferred)
-    assert deferred[0][0].analyzed is not None
+    assert deferred[0].analyzed is not None
     c.commit()
     assert ids(c, ast.Term("name", "name-3")) == {"idx-3"}
     # with commit in the same request nothing is deferred
     p4 = schema.prepare(doc(4, title="Riolering"))
-    assert c.update([("add", ("idx-4", p4))], commit=True, defer_analysis=True) == []
+    assert c.update([Add("idx-4", p4)], commit=True, defer_analysis=True) == []
     assert c.num_docs == 3
 
 
 def test_select_params(core: Core) -> None:
-    res = select(core, Params([("q", "*:*"), ("fq", "tags:quality"), ("sort", "views_total desc"),
+    res = core.select(Params([("q", "*:*"), ("fq", "tags:quality"), ("sort", "views_total desc"),
                                ("fl", "id,score"), ("facet", "true"),
                                ("facet.field", "tags"), ("facet.mincount", "1")]))
     assert res["response"]["numFound"] == 2
@@ -210,7 +208,7 @@ def test_select_params(core: Core) -> None:
 
 def test_select_bool_parser(core: Core) -> None:
     def found(*pairs: tuple[str, str]) -> list[str]:
-        res = select(core, Params([("fl", "id"), ("sort", "id asc"), *pairs]))
+        res = core.select(Params([("fl", "id"), ("sort", "id asc"), *pairs]))
         return [d["id"] for d in res["response"]["docs"]]
 
     assert found(("q", "{!bool must=quality}"), ("df", "text")) == ["id-1", "id-2"]
@@ -228,9 +226,9 @@ def test_select_bool_parser(core: Core) -> None:
     assert found(("q", "*:*"), ("fq", "{!bool must=$m}"), ("m", "{!bool must=$n}"),
                  ("n", "tags:parking")) == ["id-3"]
     # scores: must and should score, filter and must_not do not
-    res = select(core, Params([("q", "{!bool must=tags:quality filter=tags:air}"),
+    res = core.select(Params([("q", "{!bool must=tags:quality filter=tags:air}"),
                                ("fl", "id,score")]))
-    res2 = select(core, Params([("q", "{!bool must=tags:quality must=tags:air}"),
+    res2 = core.select(Params([("q", "{!bool must=tags:quality must=tags:air}"),
                                 ("fl", "id,score")]))
     assert res["response"]["docs"][0]["id"] == res2["response"]["docs"][0]["id"] == "id-2"
     assert res["response"]["docs"][0]["score"] < res2["response"]["docs"][0]["score"]
@@ -241,7 +239,7 @@ def test_persistence_roundtrip(schema: Schema, tmp_path) -> None:
     c = Core("p", schema, path)
     add(c, doc(1, title="Persist me", metadata_modified="2024-05-01T10:00:00Z"),
         doc(2, title="Second"))
-    c.update([("delete_id", "idx-2")], commit=True)
+    c.update([DeleteById("idx-2")], commit=True)
     add(c, doc(3, title="Uncommitted"), commit=False)
     c.close()
     c2 = Core("p", schema, path)
@@ -281,9 +279,9 @@ def test_rwlock_writer_excludes_readers() -> None:
 
 def test_unknown_sort_errors(core: Core) -> None:
     with pytest.raises(SolrError, match="Can't determine a Sort Order"):
-        select(core, Params([("q", "*:*"), ("sort", "name")]))
+        core.select(Params([("q", "*:*"), ("sort", "name")]))
     with pytest.raises(SolrError, match="can not sort on multivalued field: tags"):
-        select(core, Params([("q", "*:*"), ("sort", "tags asc")]))
+        core.select(Params([("q", "*:*"), ("sort", "tags asc")]))
 
 
 def _reference_terms(ftype: object, gap: int, values: list[object]) -> tuple[dict, int]:
@@ -309,12 +307,10 @@ def _reference_terms(ftype: object, gap: int, values: list[object]) -> tuple[dic
 ])
 @pytest.mark.parametrize("field", ["title_ngram", "name_ngram", "text", "title", "tags", "urls"])
 def test_analyze_matches_the_plain_term_table(schema: Schema, field: str, values: list) -> None:
-    from ckanext.gemeente.search.index import MemIndex
-
-    idx = MemIndex(schema)
-    analyzed = idx.analyze({field: values})
+    analyzer = DocumentAnalyzer(schema)
+    analyzed = analyzer.analyze({field: values})
     got = dict(analyzed.fields).get(field)
-    plan = idx._plan(field)
+    plan = analyzer.plan(field)
     assert plan is not None and plan[1] is not None
     sfield, _kind, _point, gap = plan[1]
     expected, length = _reference_terms(sfield.type, gap, values)
@@ -349,7 +345,7 @@ def test_updates_queue_while_a_commit_applies_and_commits_keep_their_order(
     # an update is queued at once, not behind the commit's merge
     t0 = __import__("time").monotonic()
     add(c, doc(2), commit=False)
-    c.update([("delete_id", "idx-1")])
+    c.update([DeleteById("idx-1")])
     assert __import__("time").monotonic() - t0 < 2
     assert c.pending_count == 2
     # a second commit waits for the first and applies after it: doc 1 deleted, 2 added
@@ -362,3 +358,58 @@ def test_updates_queue_while_a_commit_applies_and_commits_keep_their_order(
     second.join(10)
     assert set(c.index.key_to_doc) == {"idx-2"}
     assert c.generation == 2
+
+
+# ---------------------------------------------------------------------------- fuzzy
+
+@pytest.fixture()
+def streets(schema: Schema) -> Core:
+    c = Core("fuzzy", schema)
+    add(c,
+        doc(1, tags=["kamer"], title="Kamerverhuur"),
+        doc(2, tags=["kramer"], title="Kramer en zonen"),
+        doc(3, tags=["kmaer"], title="Kmaer"),  # a transposition of kamer
+        doc(4, tags=["kader"], title="Kader"),
+        doc(5, tags=["kamers"], title="Kamers"),
+        doc(6, tags=["kraam"], title="Kraampjes"),
+        doc(7, tags=["ka"], title="Ka"),
+        doc(8, tags=["Kamer"], title="Hoofdletter"))  # tags are case-sensitive strings
+    return c
+
+
+def test_fuzzy_edits_and_transpositions(streets: Core) -> None:
+    assert ids(streets, ast.Fuzzy("tags", "kamer", 0)) == {"idx-1"}
+    one = {"idx-1", "idx-2", "idx-3", "idx-4", "idx-5", "idx-8"}
+    assert ids(streets, ast.Fuzzy("tags", "kamer", 1)) == one
+    # two edits: also kraam (k-r-a-a-m vs k-a-m-e-r) is 3 away, ka is 3 deletions away
+    assert ids(streets, ast.Fuzzy("tags", "kamer", 2)) == one
+    assert ids(streets, ast.Fuzzy("tags", "kram", 2)) >= {"idx-2", "idx-6"}
+    # at most max_expansions terms, the closest (then the smallest) first
+    assert ids(streets, ast.Fuzzy("tags", "kamer", 1, max_expansions=2)) == {"idx-1", "idx-8"}
+    # a point field has no terms: no match, no error
+    assert ids(streets, ast.Fuzzy("views_total", "5", 2)) == set()
+    assert ids(streets, ast.Fuzzy("no_such_field", "x", 2)) == set()
+
+
+def test_fuzzy_scores_blend_like_lucene(streets: Core) -> None:
+    s = scores(streets, ast.Fuzzy("tags", "kamer", 1))
+    # the exact term scores highest; one edit on a 5-letter term: boost 1 - 1/5
+    assert s["idx-1"] == max(s.values())
+    assert s["idx-2"] == pytest.approx(0.8 * s["idx-1"])
+    assert s["idx-5"] == pytest.approx(0.8 * s["idx-1"])  # min(len) = 5 for kamers too
+    boosted = scores(streets, ast.Fuzzy("tags", "kamer", 1, boost=3.0))
+    assert boosted["idx-2"] == pytest.approx(3 * s["idx-2"])
+    # every expansion scores with one (the highest) document frequency: all df 1 here
+    fd = streets.index.fields["tags"]
+    assert s["idx-1"] == pytest.approx(idf(1, len(fd.doc_len)) * 1 / (1 + 1.2))
+
+
+def test_fuzzy_through_select(streets: Core) -> None:
+    res = streets.select(Params([("q", "title:Kamer~1"), ("fl", "id,score")]))
+    found = [d["id"] for d in res["response"]["docs"]]
+    assert found[0] == "id-5"  # "kamers" is the exact title term (stemmed), then 1 edit
+    assert set(found) >= {"id-5", "id-3"}
+    assert streets.select(Params([("q", "tags:kamer~0")]))["response"]["numFound"] == 1
+    assert streets.select(Params([("q", "tags:kamer~")]))["response"]["numFound"] == 6
+    with pytest.raises(SolrError, match="Fractional edit distances are not allowed"):
+        streets.select(Params([("q", "tags:kamer~1.5")]))

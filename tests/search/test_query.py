@@ -1,4 +1,4 @@
-"""Unit tests for the Solr query parsers (``ckanext.gemeente.search.query``).
+"""Unit tests for the Solr query parsers (``ckanext.gemeente.search.solr.query``).
 
 Uses a fake schema (lowercasing whitespace analyzer, a fixed set of fields) so the tests
 exercise the parser alone; the real schema/analysis are tested elsewhere.
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from ckanext.gemeente.search import ast
-from ckanext.gemeente.search.errors import SolrError
-from ckanext.gemeente.search.query import (
+from ckanext.gemeente.search.solr import ast
+from ckanext.gemeente.search.solr.errors import SolrError
+from ckanext.gemeente.search.solr.query import (
     min_should_match,
     parse_dismax,
     parse_filter,
@@ -187,8 +187,12 @@ def test_boosts() -> None:
     assert parse_lucene("a^2", F, df="text").boost == 2.0
 
 
-def test_fuzzy_is_approximated_by_term() -> None:
-    assert parse_lucene("foo~1", F, df="text") == ast.Term("text", "foo")
+def test_fuzzy_builds_lucenes_fuzzy_query() -> None:
+    assert parse_lucene("foo~1", F, df="text") == ast.Fuzzy("text", "foo", 1)
+    assert parse_lucene("Foo~", F, df="text") == ast.Fuzzy("text", "foo", 2)  # multiterm
+    assert parse_lucene("foo~7", F, df="text") == ast.Fuzzy("text", "foo", 2)  # at most 2
+    assert parse_lucene("foobarbaz~0.8", F, df="text").max_edits == 1  # (1 - 0.8) * 9
+    assert parse_lucene("foo~1^3", F, df="text") == ast.Fuzzy("text", "foo", 1, boost=3.0)
     assert "Fractional edit distances" in syntax_error("foo~1.5")
 
 

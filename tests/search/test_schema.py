@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ckanext.gemeente.search.analysis import Token
-from ckanext.gemeente.search.errors import SolrError
-from ckanext.gemeente.search.schema import Schema, SchemaError, java_double_str
+from ckanext.gemeente.search.solr.analysis import Token
+from ckanext.gemeente.search.solr.errors import SolrError
+from ckanext.gemeente.search.solr.solrschema import Schema, SchemaError, java_double_str
 
 CKAN_SCHEMA = os.path.join(
     os.path.dirname(__import__("ckan").__file__), "config", "solr", "schema.xml"

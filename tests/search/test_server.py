@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -15,15 +14,14 @@ import requests
 from ckanext.gemeente.search import SearchServer
 from ckanext.gemeente.search.pytest_plugin import solr_server  # noqa: F401
 
-_counter = itertools.count()
-
 SOLR_EXC = "org.apache.solr.common.SolrException"
 
 
 @pytest.fixture()
 def core_url(solr_server: SearchServer) -> str:  # noqa: F811
-    """A fresh core per test (any core name works, each is its own index)."""
-    return f"{solr_server.base_url}/t{next(_counter)}"
+    """The server's one core, emptied (pending updates too) for each test."""
+    solr_server.clear()
+    return solr_server.url
 
 
 @pytest.fixture()
@@ -437,7 +435,7 @@ def test_index_gc_collects_on_its_own_schedule() -> None:
     import gc
     import weakref
 
-    from ckanext.gemeente.search.server import IndexGC
+    from ckanext.gemeente.search.solr.gcpolicy import IndexGC
 
     policy = IndexGC(requests=10)
     policy.start()

@@ -14,132 +14,110 @@ See docs/schema.md for the full field → property table.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from ckan.plugins import toolkit
 from ckanext.dcat.profiles import RDFProfile
-from ckanext.dcat.profiles.base import (
+from ckanext.dcat.profiles.base import CleanedURIRef
+from ckanext.dcat.utils import resource_uri
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from . import fields, vocabularies
+from .profiles import (
     ADMS,
+    CC0,
+    CHANGETYPE,
     DCAT,
     DCT,
+    DONL,
+    EU_AUTHORITY,
     FOAF,
-    LOCN,
+    GEM,
+    GSP,
+    IANA_MEDIA_TYPES,
+    LICENCE_TYPE_SCHEME,
+    LICENCE_TYPE_UNKNOWN,
+    LOCAL_AUTHORITY,
+    MDR_FILE_TYPE,
+    OVERHEID,
     OWL,
+    PUBLISHER_TYPE_SCHEME,
     RDF,
     RDFS,
     SKOS,
     SPDX,
+    TAXONOMIE,
     VCARD,
     XSD,
-    CleanedURIRef,
+    ConceptGraph,
+    SharedParts,
+    SpatialGraph,
+    geo_items,
 )
-from ckanext.dcat.utils import resource_uri
-from rdflib import BNode, Literal, Namespace, URIRef
-from rdflib.term import Node
+from .profiles import gemeente as municipal
 
-from . import vocabularies
-from .validators import MDR_FILE_TYPE, as_list
-
-OVERHEID = Namespace("http://standaarden.overheid.nl/owms/terms/")
-# DCAT-AP-DONL has not fixed its own namespace yet ("donl: TODO: URI bepalen" in
-# dataoverheid/dcat-ap-donl docs/overzicht/namespaces.md); this provisional one is used for
-# the three DONL classification flags only.
-DONL = Namespace("https://data.overheid.nl/def/donl#")
-# Municipal additions of ckanext-gemeente (not part of DCAT-AP-DONL).
-GEM = Namespace("urn:ckanext-gemeente:def#")
-GEM_CONCEPT = "urn:ckanext-gemeente:"
-GSP = Namespace("http://www.opengis.net/ont/geosparql#")
-
-EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 EU_MDR_AUTHORITY = "http://publications.europa.eu/mdr/authority/"  # as in the DCAT-AP-NL shapes
-IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
-TAXONOMIE = OVERHEID.TaxonomieBeleidsagenda
 DONL_ORGANISATIE_SCHEME = URIRef("donl:Organisatie")  # value required by the DCAT-AP-NL shapes
 LICENTIE_SCHEME = OVERHEID.Licentie
 ADMS_STATUS_SCHEME = URIRef("http://purl.org/adms/status/1.0")
-LICENCE_TYPE_UNKNOWN = URIRef("http://purl.org/adms/licencetype/UnknownIPR")
-LICENCE_TYPE_SCHEME = URIRef("http://purl.org/adms/licencetype/1.0")
-LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
-PUBLISHER_TYPE_SCHEME = URIRef("http://purl.org/adms/publishertype/1.0")
-CHANGETYPE = "http://purl.org/adms/changetype/"
-CC0 = URIRef("http://creativecommons.org/publicdomain/zero/1.0/deed.nl")
 DCAT_AP_DONL = URIRef("https://www.forumstandaardisatie.nl/open-standaarden/dcat-ap-donl")
-LANGUAGE_CODES = {"nl": "NLD", "en": "ENG", "fy": "FRY", "de": "DEU"}
 
-BOOL_FIELDS = {
-    "high_value": DONL.highValue,
-    "basis_register": DONL.basisRegister,
-    "referentie_data": DONL.referentieData,
-}
-GEM_LITERALS = {
-    "data_owner": GEM.dataOwner,
-    "information_manager": GEM.informationManager,
-    "source_system": GEM.sourceSystem,
-    "processing_legal_basis": GEM.processingLegalBasis,
-}
-GEM_CONCEPTS = {  # field -> (predicate, vocabulary, concept prefix)
-    "privacy_classification": (
-        GEM.privacyClassification,
-        "Gemeente:Privacyclassificatie",
-        "privacyclassificatie",
-    ),
-    "update_method": (GEM.updateMethod, "Gemeente:Bijwerkmethode", "bijwerkmethode"),
-    "base_registries": (GEM.baseRegistry, "Gemeente:Basisregistratie", "basisregistratie"),
-}
-LIST_FIELDS = ("language", "theme", "documentation", "conforms_to", "sample", "base_registries")
-RESOURCE_LIST_FIELDS = ("language", "conforms_to")
-
-SPATIAL_SCHEMES = {
-    "gemeente": URIRef(
-        "http://standaarden.overheid.nl/owms/4.0/doc/waardelijsten/overheid.gemeente"
-    ),
-    "wijk-buurt": URIRef("urn:ckanext-gemeente:geografisch-schema:cbs-wijk-buurt"),
-    "postcode": URIRef("urn:ckanext-gemeente:geografisch-schema:postcode"),
-    "punt": URIRef("urn:ckanext-gemeente:geografisch-schema:punt"),
-}
+# DONL flags: high_value here, the others shared with the `gemeente` profile's table
+DONL_FLAGS: list[municipal.Row] = [("high_value", DONL.highValue, None, Literal)]
+# the municipal additions, written by the `gemeente` profile's tables (DONL has adms:status)
+MUNICIPAL_TABLES = (municipal.LITERALS, municipal.LINKS, municipal.FLAGS, municipal.CONCEPTS)
 
 
-def _concept(prefix: str, code: str) -> URIRef:
-    return URIRef(f"{GEM_CONCEPT}{prefix}:{code}")
+def on_dcat_ap_3() -> bool:
+    """Whether the profiles of this serialisation (``?profiles=`` or the configured list)
+    use ckanext-dcat's ``euro_dcat_ap_3``: DCAT-AP 3 and 2 disagree on the geometry (a node
+    or a literal) and on ``dcat:byteSize`` (integer or decimal, converted by the base)."""
+    names = ""
+    try:
+        names = toolkit.request.args.get("profiles") or ""
+    except (RuntimeError, TypeError, AttributeError):  # no request
+        names = ""
+    profiles = (
+        names.split(",")
+        if names
+        else toolkit.aslist(toolkit.config.get("ckanext.dcat.rdf.profiles"))
+    )
+    return "euro_dcat_ap_3" in profiles
 
 
-def _code(prefix: str, node: Node) -> str:
-    text = str(node)
-    start = f"{GEM_CONCEPT}{prefix}:"
-    return text[len(start) :] if text.startswith(start) else text
-
-
-def _is_uri(value: Any) -> bool:
-    return isinstance(value, str) and bool(re.match(r"^https?://\S+$", value))
-
-
-class DonlProfile(RDFProfile):
+class DonlProfile(ConceptGraph, SpatialGraph, SharedParts, RDFProfile):
     """DCAT-AP-DONL 1.1 and the municipal additions of ``gemeente_dataset.yaml``."""
+
+    tooi_codes = False  # DCAT-AP-DONL: a CBS code is a dct:Location with skos:notation
+    # A point's location is a gem:Punt (rdfs:subClassOf dct:Location, stated in the output,
+    # so SHACL's class checks see a dct:Location): its locn:geometry is a node, as DCAT-AP 3
+    # wants, and ckanext-dcat 2.4's parser of the euro_dcat_ap_2/_3 profiles, which reads
+    # every locn:geometry of a dct:Location as a literal (and fails on a node), leaves it to
+    # this profile.
+    point_class = GEM.Punt
+
+    @property
+    def geometry_node(self) -> bool:  # type: ignore[override]
+        """DCAT-AP 3 forms (geometry node) on ``euro_dcat_ap_3``, DCAT-AP 2 forms on ``_2``."""
+        return on_dcat_ap_3()
 
     # ------------------------------------------------------------------ helpers
 
     def _bind(self) -> None:
-        for prefix, ns in (
-            ("overheid", OVERHEID),
-            ("donl", DONL),
-            ("gem", GEM),
-            ("skos", SKOS),
-            ("vcard", VCARD),
-            ("spdx", SPDX),
-            ("adms", ADMS),
-            ("gsp", GSP),
-        ):
-            self.g.bind(prefix, ns)
-
-    def _labels(self, node: URIRef, vocabulary: str, key: str | None = None) -> None:
-        term = (vocabularies.terms(vocabulary) or {}).get(key or str(node))
-        if term is not None and (node, SKOS.prefLabel, None) not in self.g:
-            # untagged (xsd:string) Dutch label: the DCAT-AP-NL shapes ask for xsd:string
-            self.g.add((node, SKOS.prefLabel, Literal(term.label_nl)))
-            if term.label_en != term.label_nl:
-                self.g.add((node, SKOS.altLabel, Literal(term.label_en, lang="en")))
+        self._bind_once(
+            (
+                ("overheid", OVERHEID),
+                ("donl", DONL),
+                ("gem", GEM),
+                ("skos", SKOS),
+                ("vcard", VCARD),
+                ("spdx", SPDX),
+                ("adms", ADMS),
+                ("gsp", GSP),
+            )
+        )
 
     def _eu_concept(self, node: Node, vocabulary: str | None = None) -> None:
         """Describe an EU authority-table value as the DCAT-AP and DCAT-AP-NL shapes ask."""
@@ -192,32 +170,6 @@ class DonlProfile(RDFProfile):
         self.g.add((LICENCE_TYPE_UNKNOWN, SKOS.prefLabel, Literal("Onbekend")))
         self._labels(node, "DONL:License")
 
-    def _restore_uris(self, dataset_dict: dict[str, Any]) -> None:
-        """Undo the percent-encoding of ``()``, ``'`` etc. that the core profiles apply:
-        value-list URIs such as ``…/owms/terms/Afval_(thema)`` must stay exactly as listed."""
-        values: set[str] = set()
-        for d in [dataset_dict, *dataset_dict.get("resources", [])]:
-            for value in d.values():
-                for item in value if isinstance(value, list) else [value]:
-                    if _is_uri(item):
-                        values.add(item.strip())
-        for raw in values:
-            cleaned = CleanedURIRef(raw)
-            original = URIRef(raw)
-            if cleaned == original:
-                continue
-            for s, p, o in list(self.g.triples((None, None, cleaned))):
-                self.g.remove((s, p, o))
-                self.g.add((s, p, original))
-            for s, p, o in list(self.g.triples((cleaned, None, None))):
-                self.g.remove((s, p, o))
-                self.g.add((original, p, o))
-
-    def _replace(self, subject: Node, predicate: URIRef, obj: Node | None) -> None:
-        self.g.remove((subject, predicate, None))
-        if obj is not None:
-            self.g.add((subject, predicate, obj))
-
     # ------------------------------------------------------------------ serialise
 
     def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> None:
@@ -231,7 +183,7 @@ class DonlProfile(RDFProfile):
             self._replace(dataset_ref, DCT.identifier, Literal(str(get("identifier"))))
 
         # authority (registratiehouder) and publisher (verstrekker)
-        if _is_uri(get("authority")):
+        if fields.is_uri(get("authority")):
             node = URIRef(get("authority"))
             g.add((dataset_ref, OVERHEID.authority, node))
             self._organisation(node)
@@ -257,7 +209,7 @@ class DonlProfile(RDFProfile):
                 self._replace(contact, VCARD.hasURL, URIRef(get("contact_url")))
 
         # licence on the dataset (DCAT-AP-DONL: 1..1)
-        if _is_uri(get("license_id")):
+        if fields.is_uri(get("license_id")):
             self._license(dataset_ref, get("license_id"))
 
         # value-list concepts
@@ -275,36 +227,22 @@ class DonlProfile(RDFProfile):
             g.add((rights, RDF.type, DCT.RightsStatement))
 
         # status
-        if _is_uri(get("dataset_status")):
+        if fields.is_uri(get("dataset_status")):
             node = URIRef(get("dataset_status"))
             g.add((dataset_ref, ADMS.status, node))
             g.add((node, RDF.type, SKOS.Concept))
             self._labels(node, "Overheid:DatasetStatus")
 
         # classification flags
-        for field, predicate in BOOL_FIELDS.items():
-            value = get(field)
-            if value not in (None, ""):
-                flag = value is True or str(value).lower() in ("true", "1", "ja", "yes")
+        for field, predicate, _fallbacks, _type in DONL_FLAGS:
+            flag = fields.as_bool(get(field))
+            if flag is not None:
                 g.add((dataset_ref, predicate, Literal(flag, datatype=XSD.boolean)))
 
         # legal foundation (overheid:grondslag -> overheid:Regeling)
-        if (
-            get("legal_foundation_label")
-            or get("legal_foundation_uri")
-            or get("legal_foundation_ref")
-        ):
-            regeling = BNode()
-            g.add((dataset_ref, OVERHEID.grondslag, regeling))
-            g.add((regeling, RDF.type, OVERHEID.Regeling))
-            if get("legal_foundation_label"):
-                g.add((regeling, RDFS.label, Literal(get("legal_foundation_label"))))
-            if get("legal_foundation_ref"):
-                g.add((regeling, DCT.identifier, Literal(get("legal_foundation_ref"))))
-            if _is_uri(get("legal_foundation_uri")):
-                page = URIRef(get("legal_foundation_uri"))
-                g.add((regeling, FOAF.isPrimaryTopicOf, page))
-                g.add((page, RDF.type, FOAF.Document))
+        self._add_legal_foundation(
+            dataset_dict, dataset_ref, OVERHEID.grondslag, OVERHEID.Regeling, FOAF.isPrimaryTopicOf
+        )
 
         # sample distributions must have an access URL (DCAT-AP)
         for sample in g.objects(dataset_ref, ADMS.sample):
@@ -312,7 +250,7 @@ class DonlProfile(RDFProfile):
                 g.add((sample, DCAT.accessURL, sample))
                 g.add((sample, RDF.type, RDFS.Resource))
                 g.add((sample, DCT.description, Literal(f"Voorbeeld: {get('title') or ''}")))
-                if _is_uri(get("license_id")):
+                if fields.is_uri(get("license_id")):
                     self._license(sample, get("license_id"))
                 ext = str(sample).rsplit(".", 1)[-1].upper()
                 if MDR_FILE_TYPE + ext in (vocabularies.terms("MDR:Filetype") or {}):
@@ -322,11 +260,11 @@ class DonlProfile(RDFProfile):
                     self._eu_concept(fmt, "MDR:Filetype")
 
         # spatial coverage
-        for item in self._geo_items(get("geo_coverage")):
+        for item in geo_items(get("geo_coverage")):
             self._add_geo(dataset_ref, item)
 
         # metadata language, on the catalogue record (DCAT-AP-NL)
-        if isinstance(dataset_ref, URIRef) and _is_uri(get("metadata_language")):
+        if isinstance(dataset_ref, URIRef) and fields.is_uri(get("metadata_language")):
             record = URIRef(f"{dataset_ref}#catalogusrecord")
             g.add((record, RDF.type, DCAT.CatalogRecord))
             g.add((record, FOAF.primaryTopic, dataset_ref))
@@ -334,13 +272,8 @@ class DonlProfile(RDFProfile):
             g.add((record, DCT.language, lang))
             self._eu_concept(lang, "DONL:Language")
             g.add((record, DCT.identifier, Literal(str(get("id") or get("name") or ""))))
-            modified = str(get("metadata_modified") or get("modified") or "")[:10]
-            if modified:
-                g.add((record, DCT.modified, Literal(modified, datatype=XSD.date)))
-            created = str(get("metadata_created") or "")[:10]
-            if created:
-                g.add((record, DCT.issued, Literal(created, datatype=XSD.date)))
-            change = "created" if get("metadata_created") == get("metadata_modified") else "updated"
+            new = self._add_record_dates(record, dataset_dict)
+            change = "created" if new else "updated"
             change_ref = URIRef(CHANGETYPE + change)
             g.add((record, ADMS.status, change_ref))
             g.add((change_ref, RDF.type, SKOS.Concept))
@@ -356,26 +289,8 @@ class DonlProfile(RDFProfile):
             g.add((DCAT_AP_DONL, RDF.type, DCT.Standard))
             g.add((DCAT_AP_DONL, RDF.type, RDFS.Resource))
 
-        # municipal additions
-        for field, predicate in GEM_LITERALS.items():
-            if get(field):
-                g.add((dataset_ref, predicate, Literal(str(get(field)))))
-        for field, (predicate, vocab, prefix) in GEM_CONCEPTS.items():
-            for code in as_list(get(field)):
-                node = _concept(prefix, code)
-                g.add((dataset_ref, predicate, node))
-                g.add((node, RDF.type, SKOS.Concept))
-                g.add((node, SKOS.notation, Literal(code)))
-                self._labels(node, vocab, code)
-        if _is_uri(get("harvest_source")):
-            g.add((dataset_ref, GEM.harvestSource, URIRef(get("harvest_source"))))
-        org = get("organization") or {}
-        if isinstance(org, dict) and org.get("name"):
-            site = (toolkit.config.get("ckan.site_url") or "").rstrip("/")
-            dept = URIRef(f"{site}/organization/{org['name']}")
-            g.add((dataset_ref, GEM.department, dept))
-            g.add((dept, RDF.type, FOAF.Organization))
-            g.add((dept, FOAF.name, Literal(org.get("title") or org["name"])))
+        # municipal additions: the tables of the `gemeente` profile
+        municipal.add_municipal(self, dataset_dict, dataset_ref, MUNICIPAL_TABLES)
 
         for resource in dataset_dict.get("resources", []):
             self._distribution(dataset_dict, resource)
@@ -389,19 +304,15 @@ class DonlProfile(RDFProfile):
         fmt = res.get("format")
         if fmt:
             self._replace(dist, DCT["format"], None)
-            code = str(fmt).upper()
-            node = URIRef(code if code.startswith("HTTP") else MDR_FILE_TYPE + code)
-            if str(fmt).startswith("http"):
-                node = URIRef(str(fmt))
+            text = str(fmt)
+            node = URIRef(text if fields.is_uri(text) else MDR_FILE_TYPE + text.upper())
             g.add((dist, DCT["format"], node))
             g.add((node, RDF.type, DCT.MediaTypeOrExtent))
             self._eu_concept(node, "MDR:Filetype")
         mimetype = res.get("mimetype")
         if mimetype:
             self._replace(dist, DCAT.mediaType, None)
-            node = URIRef(
-                mimetype if str(mimetype).startswith("http") else IANA_MEDIA_TYPES + mimetype
-            )
+            node = URIRef(mimetype if fields.is_uri(str(mimetype)) else IANA_MEDIA_TYPES + mimetype)
             g.add((dist, DCAT.mediaType, node))
             g.add((node, RDF.type, DCT.MediaType))
             g.add((node, RDF.type, DCT.MediaTypeOrExtent))
@@ -414,7 +325,7 @@ class DonlProfile(RDFProfile):
             )
 
         license_uri = res.get("license") or dataset_dict.get("license_id")
-        if _is_uri(license_uri):
+        if fields.is_uri(license_uri):
             self._replace(dist, DCT.license, None)
             self._license(dist, license_uri)
 
@@ -436,39 +347,10 @@ class DonlProfile(RDFProfile):
             g.add((node, RDF.type, SPDX.ChecksumAlgorithm))
             g.add((node, RDF.type, OWL.Individual))
 
-    @staticmethod
-    def _geo_items(value: Any) -> list[dict[str, str]]:
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return []
-        return [i for i in value or [] if isinstance(i, dict) and i.get("value")]
-
-    def _add_geo(self, dataset_ref: Node, item: dict[str, str]) -> None:
-        g = self.g
-        scheme, value = item.get("scheme") or "", str(item["value"])
-        scheme_ref = SPATIAL_SCHEMES.get(scheme)
-        if scheme == "gemeente" and _is_uri(value):
-            node: Node = URIRef(value)
-            self._labels(node, "Overheid:Gemeente")  # type: ignore[arg-type]
-        else:
-            node = BNode()
-            if scheme == "punt":
-                g.add((node, LOCN.geometry, Literal(value, datatype=GSP.wktLiteral)))
-                g.add((node, DCAT.centroid, Literal(value, datatype=GSP.wktLiteral)))
-            else:
-                g.add((node, SKOS.notation, Literal(value)))
-        g.add((dataset_ref, DCT.spatial, node))
-        g.add((node, RDF.type, DCT.Location))
-        if scheme_ref is not None:
-            g.add((node, SKOS.inScheme, scheme_ref))
-
     # ------------------------------------------------------------------ parse
 
     def parse_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Node) -> dict[str, Any]:
         g = self.g
-        value = self._object_value
 
         # drop what the European profiles parsed into keys this schema does not have
         for key in ("publisher", "creator", "contact", "spatial_coverage", "qualified_relation"):
@@ -481,9 +363,6 @@ class DonlProfile(RDFProfile):
             e for e in dataset_dict.get("extras", []) if not drop_extras.match(e["key"])
         ]
 
-        identifier = value(dataset_ref, DCT.identifier)
-        if identifier:
-            dataset_dict["identifier"] = identifier
         authority = g.value(dataset_ref, OVERHEID.authority)
         if authority is not None:
             dataset_dict["authority"] = str(authority)
@@ -491,28 +370,7 @@ class DonlProfile(RDFProfile):
         if isinstance(publisher, URIRef):
             dataset_dict["publisher_uri"] = str(publisher)
 
-        contact = g.value(dataset_ref, DCAT.contactPoint)
-        if contact is not None:
-            for field, predicate in (
-                ("contact_name", VCARD.fn),
-                ("contact_phone", VCARD.hasTelephone),
-                ("contact_url", VCARD.hasURL),
-            ):
-                found = value(contact, predicate)
-                if found:
-                    dataset_dict[field] = found
-            email = value(contact, VCARD.hasEmail)
-            if email:
-                dataset_dict["contact_email"] = re.sub(r"^mailto:", "", email)
-
-        lic = g.value(dataset_ref, DCT.license)
-        if lic is None:
-            for dist in g.objects(dataset_ref, DCAT.distribution):
-                lic = g.value(dist, DCT.license)
-                if lic is not None:
-                    break
-        if lic is not None:
-            dataset_dict["license_id"] = str(lic)
+        self._parse_contact(dataset_dict, dataset_ref)
 
         status = g.value(dataset_ref, ADMS.status)
         if status is not None:
@@ -521,77 +379,27 @@ class DonlProfile(RDFProfile):
         if isinstance(rights, URIRef):
             dataset_dict["access_rights"] = str(rights)
 
-        for field, predicate in BOOL_FIELDS.items():
+        for field, predicate, _fallbacks, _type in DONL_FLAGS:
             flag = g.value(dataset_ref, predicate)
             if flag is not None:
-                dataset_dict[field] = "True" if flag.toPython() is True else "False"
+                dataset_dict[field] = fields.bool_text(flag.toPython())
 
         regeling = g.value(dataset_ref, OVERHEID.grondslag)
         if regeling is not None:
-            for field, predicate in (
-                ("legal_foundation_label", RDFS.label),
-                ("legal_foundation_ref", DCT.identifier),
-                ("legal_foundation_uri", FOAF.isPrimaryTopicOf),
-            ):
-                found = value(regeling, predicate)
-                if found:
-                    dataset_dict[field] = found
+            self._parse_legal_foundation(regeling, FOAF.isPrimaryTopicOf, dataset_dict)
 
-        provenance = g.value(dataset_ref, DCT.provenance)
-        if provenance is not None:
-            label = value(provenance, RDFS.label) if isinstance(provenance, BNode) else None
-            dataset_dict["provenance"] = label or str(provenance)
+        self._parse_shared(dataset_dict, dataset_ref)
 
-        geo = []
-        for node in g.objects(dataset_ref, DCT.spatial):
-            schemes = {str(s) for s in g.objects(node, SKOS.inScheme)}
-            scheme = next((k for k, v in SPATIAL_SCHEMES.items() if str(v) in schemes), "")
-            geometry = value(node, LOCN.geometry)
-            notation = value(node, SKOS.notation)
-            if scheme == "punt" and geometry:
-                geo.append({"scheme": "punt", "value": geometry})
-            elif notation:
-                geo.append({"scheme": scheme, "value": notation})
-            elif isinstance(node, URIRef):
-                geo.append({"scheme": scheme or "gemeente", "value": str(node)})
-        if geo:
-            dataset_dict["geo_coverage"] = geo
+        municipal.parse_municipal(self, dataset_dict, dataset_ref, MUNICIPAL_TABLES)
 
-        for record in g.subjects(FOAF.primaryTopic, dataset_ref):
-            lang = g.value(record, DCT.language)
-            if lang is not None:
-                dataset_dict["metadata_language"] = str(lang)
-        if "metadata_language" not in dataset_dict:
-            # no catalogue record: the metadata is in the (first) language of the dataset
-            first = as_list(dataset_dict.get("language"))
-            if first:
-                dataset_dict["metadata_language"] = first[0]
-
-        for field, predicate in GEM_LITERALS.items():
-            found = value(dataset_ref, predicate)
-            if found:
-                dataset_dict[field] = found
-        for field, (predicate, _vocab, prefix) in GEM_CONCEPTS.items():
-            codes = sorted(_code(prefix, n) for n in g.objects(dataset_ref, predicate))
-            if codes:
-                dataset_dict[field] = codes if field == "base_registries" else codes[0]
-        harvest = g.value(dataset_ref, GEM.harvestSource)
-        if harvest is not None:
-            dataset_dict["harvest_source"] = str(harvest)
-        if "update_method" not in dataset_dict:
-            # a feed without the municipal additions (e.g. another DCAT-AP-DONL catalogue):
-            # the dataset is harvested, and its source is the dataset's own URI there
-            dataset_dict["update_method"] = "geharvest"
-            if isinstance(dataset_ref, URIRef) and "harvest_source" not in dataset_dict:
-                dataset_dict["harvest_source"] = str(dataset_ref)
-
-        for field in LIST_FIELDS:
+        lists = fields.list_fields(dataset_type=dataset_dict.get("type") or "dataset")
+        for field in lists:
             if field in dataset_dict:
-                dataset_dict[field] = as_list(dataset_dict[field])
+                dataset_dict[field] = fields.as_list(dataset_dict[field])
         dataset_dict["extras"] = [
             e
             for e in dataset_dict.get("extras", [])
-            if e["key"] not in dataset_dict and e["key"] not in LIST_FIELDS
+            if e["key"] not in dataset_dict and e["key"] not in lists
         ]
 
         for res in dataset_dict.get("resources", []):
@@ -611,32 +419,10 @@ class DonlProfile(RDFProfile):
                     break
         if dist is None:
             return
-        access = g.value(dist, DCAT.accessURL)
-        if access is not None:
-            res["url"] = str(access)
-        fmt = g.value(dist, DCT["format"])
-        if fmt is not None:
-            text = str(fmt)
-            res["format"] = text[len(MDR_FILE_TYPE) :] if text.startswith(MDR_FILE_TYPE) else text
-        media = g.value(dist, DCAT.mediaType)
-        if media is not None:
-            text = str(media)
-            res["mimetype"] = text.split("/media-types/", 1)[-1]
-        lic = g.value(dist, DCT.license)
-        if lic is not None:
-            res["license"] = str(lic)
-        checksum = g.value(dist, SPDX.checksum)
-        if checksum is not None:
-            algorithm = g.value(checksum, SPDX.algorithm)
-            for code, term in (vocabularies.terms("Gemeente:Checksumalgoritme") or {}).items():
-                if algorithm is not None and term.extra.get("uri") == str(algorithm):
-                    res["hash_algorithm"] = code
-            checksum_value = g.value(checksum, SPDX.checksumValue)
-            if checksum_value is not None:
-                res["hash"] = str(checksum_value)
-        for field in RESOURCE_LIST_FIELDS:
+        self._parse_file(res, dist)
+        for field in fields.list_fields("resource"):
             if field in res:
-                res[field] = as_list(res[field])
+                res[field] = fields.as_list(res[field])
         res.pop("access_url", None)
 
     # ------------------------------------------------------------------ catalog
@@ -645,7 +431,7 @@ class DonlProfile(RDFProfile):
         g = self.g
         self._bind()
         municipality = toolkit.config.get("ckanext.gemeente.municipality_uri")
-        if _is_uri(municipality) and (catalog_ref, DCT.publisher, None) not in g:
+        if fields.is_uri(municipality) and (catalog_ref, DCT.publisher, None) not in g:
             node = URIRef(municipality)
             g.add((catalog_ref, DCT.publisher, node))
             self._organisation(node)
@@ -655,17 +441,10 @@ class DonlProfile(RDFProfile):
                 f"Open data van {municipality_name}".strip()
             )
             g.add((catalog_ref, DCT.description, Literal(description)))
-        for homepage in g.objects(catalog_ref, FOAF.homepage):
-            g.add((homepage, RDF.type, FOAF.Document))
-        for lang in list(g.objects(catalog_ref, DCT.language)):
-            if isinstance(lang, Literal):
-                g.remove((catalog_ref, DCT.language, lang))
-                code = LANGUAGE_CODES.get(str(lang)[:2].lower())
-                if code:
-                    g.add((catalog_ref, DCT.language, URIRef(f"{EU_AUTHORITY}language/{code}")))
+        self._catalog_forms(catalog_ref)
         if (catalog_ref, DCT.license, None) not in g:
             self._license(catalog_ref, str(CC0))
-        if _is_uri(municipality) and (catalog_ref, DCT.spatial, None) not in g:
+        if fields.is_uri(municipality) and (catalog_ref, DCT.spatial, None) not in g:
             g.add((catalog_ref, DCT.spatial, URIRef(municipality)))
             g.add((URIRef(municipality), RDF.type, DCT.Location))
         if (catalog_ref, DCT.issued, None) not in g:
@@ -678,9 +457,6 @@ class DonlProfile(RDFProfile):
                 )
         g.add((catalog_ref, DCAT.themeTaxonomy, TAXONOMIE))
         self._scheme(TAXONOMIE, "TaxonomieBeleidsagenda")
-        for modified in list(g.objects(catalog_ref, DCT.modified)):  # DCAT-AP-NL: xsd:date
-            g.remove((catalog_ref, DCT.modified, modified))
-            g.add((catalog_ref, DCT.modified, Literal(str(modified)[:10], datatype=XSD.date)))
         if (catalog_ref, DCT.language, None) not in g:
             g.add((catalog_ref, DCT.language, URIRef(EU_AUTHORITY + "language/NLD")))
         for lang in g.objects(catalog_ref, DCT.language):

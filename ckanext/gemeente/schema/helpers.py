@@ -7,25 +7,14 @@ from typing import Any
 
 from ckan.plugins import toolkit
 
-from . import vocabularies
-
-# Index fields (multi-valued ``vocab_*`` strings in CKAN's stock Solr schema) that carry
-# vocabulary keys, and the list whose labels they show.
-FACET_VOCABULARIES: dict[str, str] = {
-    "vocab_theme": "Overheid:TaxonomieBeleidsagenda",
-    "vocab_access_rights": "Overheid:Openbaarheidsniveau",
-    "vocab_privacy_classification": "Gemeente:Privacyclassificatie",
-    "vocab_geo_coverage": "",
-    "vocab_base_registries": "Gemeente:Basisregistratie",
-    "vocab_update_method": "Gemeente:Bijwerkmethode",
-}
+from . import fields, vocabularies
 
 
-def _lang() -> str:
-    try:
-        return toolkit.h.lang() or "nl"
-    except Exception:
-        return toolkit.config.get("ckan.locale_default") or "nl"
+def facet_vocabularies(dataset_type: str = "dataset") -> dict[str, str]:
+    """Index fields (multi-valued ``vocab_*`` strings in CKAN's stock Solr schema) that carry
+    vocabulary keys, and the list whose labels they show: the schema's ``vocabulary:``."""
+    vocabulary_fields = fields.vocabulary_fields(dataset_type=dataset_type)
+    return {f"vocab_{name}": vocab for name, vocab in vocabulary_fields.items()}
 
 
 def gemeente_vocabulary_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
@@ -36,7 +25,7 @@ def gemeente_vocabulary_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
 
 def gemeente_vocabulary_label(name: str, value: str, lang: str | None = None) -> str:
     """Readable label of a vocabulary key (the key itself when unknown)."""
-    return vocabularies.label(name, value, lang or _lang())
+    return vocabularies.label(name, value, lang or fields.current_language())
 
 
 def gemeente_json_lines(value: str) -> str:
@@ -50,7 +39,7 @@ def gemeente_json_lines(value: str) -> str:
 
 def gemeente_facet_label(facet: str, value: str) -> str:
     """Readable label of a facet value."""
-    name = FACET_VOCABULARIES.get(facet)
+    name = facet_vocabularies().get(facet)
     if name:
         return gemeente_vocabulary_label(name, value)
     if facet == "vocab_geo_coverage":

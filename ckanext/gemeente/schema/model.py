@@ -44,6 +44,8 @@ class VocabularyTerm(toolkit.BaseModel):  # type: ignore[misc, valid-type]
     label_nl = sa.Column(sa.UnicodeText, nullable=False)
     label_en = sa.Column(sa.UnicodeText, nullable=False)
     extra = sa.Column(sa.UnicodeText, nullable=False, default="{}")
+    #: the term's place in its source file (choices follow the list's own order)
+    position = sa.Column(sa.Integer, nullable=False, default=0)
 
 
 def tables_exist() -> bool:

@@ -15,8 +15,8 @@ import ckan.plugins as p
 from ckan.lib.plugins import DefaultTranslation
 from ckan.plugins import toolkit
 
-from . import cli, helpers, validators
-from .validators import as_list
+from . import cli, dataset_types, fields, helpers, validators
+from .fields import as_list
 
 # Fields of CKAN's stock Solr schema that are multi-valued; every other indexed value must be
 # a single value (``extras_*`` is single-valued text, ``*`` a single-valued string).
@@ -27,9 +27,9 @@ MULTIVALUED_INDEX_FIELDS = frozenset(
 )
 MULTIVALUED_INDEX_PREFIXES = ("vocab_", "res_extras_")
 
-# Schema fields holding several values (stored as JSON lists) and the single-valued ones
-# that are also facets; both are indexed as ``vocab_<field>`` (multi-valued strings).
-LIST_FIELDS = ("theme", "language", "base_registries", "documentation", "conforms_to", "sample")
+# Schema fields holding several values (stored as JSON lists: read from the schema, see
+# fields.list_fields) and the single-valued ones that are also facets; both are indexed as
+# ``vocab_<field>`` (multi-valued strings).
 FACET_FIELDS_SINGLE = ("access_rights", "privacy_classification", "update_method")
 
 
@@ -46,10 +46,25 @@ class GemeenteSchemaPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(p.IConfigurable)
 
     # IConfigurer
     def update_config(self, config: Any) -> None:
         toolkit.add_template_directory(config, "templates")
+
+    # IConfigurable
+    def configure(self, config: Any) -> None:
+        # our overrides of ckanext-scheming's own templates (templates/scheming/package/...:
+        # the metadata table without empty rows) must come before scheming's directory,
+        # whatever the order of the plugins in ckan.plugins
+        paths = config.get("computed_template_paths") or []
+        ours = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+        scheming = [i for i, path in enumerate(paths)
+                    if os.path.normpath(path).endswith(os.path.join("ckanext", "scheming",
+                                                                    "templates"))]
+        if ours in paths and scheming and paths.index(ours) > scheming[0]:
+            paths.remove(ours)
+            paths.insert(scheming[0], ours)
 
     # IValidators
     def get_validators(self) -> dict[str, Any]:
@@ -57,7 +72,7 @@ class GemeenteSchemaPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # ITemplateHelpers
     def get_helpers(self) -> dict[str, Any]:
-        return helpers.get_helpers()
+        return {**helpers.get_helpers(), "gemeente_is_suite_type": dataset_types.is_suite_type}
 
     # IClick
     def get_commands(self) -> list[Any]:
@@ -72,6 +87,9 @@ class GemeenteSchemaPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IFacets
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        # other dataset types on the portal keep their facets (license_id included)
+        if not dataset_types.is_suite_type(package_type):
+            return facets_dict
         _ = toolkit._
         new: dict[str, Any] = {
             "vocab_theme": _("Themes"),
@@ -90,6 +108,8 @@ class GemeenteSchemaPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        if not dataset_types.is_suite_type(pkg_dict.get("type")):
+            return pkg_dict
         return flatten_for_index(pkg_dict)
 
     def after_dataset_search(
@@ -121,7 +141,7 @@ def flatten_for_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     List-valued schema fields go to multi-valued ``vocab_<field>`` fields; in single-valued
     fields (including ``extras_*``) lists are joined with spaces.
     """
-    for field in LIST_FIELDS:
+    for field in fields.list_fields(dataset_type=pkg_dict.get("type") or "dataset"):
         for key in (field, f"extras_{field}"):
             if key in pkg_dict:
                 values = as_list(pkg_dict[key])

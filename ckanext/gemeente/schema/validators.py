@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 from ckan.plugins import toolkit
 from ckanext.scheming.validation import scheming_validator
 
-from . import vocabularies
+from . import fields, vocabularies
 
 Invalid = toolkit.Invalid
 missing = toolkit.missing
@@ -45,29 +44,9 @@ def _empty(value: Any) -> bool:
     return value is missing or value is None or value == "" or value == []
 
 
-def _is_uri(value: str) -> bool:
-    parts = urllib.parse.urlparse(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
-
-
-def as_list(value: Any) -> list[str]:
-    """A list from a list, a JSON list string, or a comma/newline separated string."""
-    if _empty(value):
-        return []
-    if isinstance(value, (list, tuple)):
-        items = list(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                items = json.loads(text)
-            except ValueError:
-                items = [text]
-        else:
-            items = re.split(r"[\r\n]+|,(?=\s*https?://)|,(?!\S*://)", text)
-    else:
-        items = [value]
-    return [str(i).strip() for i in items if str(i).strip()]
+# one URI check and one list reader for the whole schema (see fields.py)
+_is_uri = fields.is_uri
+as_list = fields.as_list
 
 
 # ---------------------------------------------------------------------------- simple
@@ -184,14 +163,10 @@ def gemeente_nonnegative_int(value: Any, context: dict[str, Any]) -> Any:
 
 def gemeente_bool(value: Any, context: dict[str, Any]) -> Any:
     """Yes/no, stored as the strings "True"/"False" (the values of the form's choices)."""
-    if _empty(value):
-        return "False"
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "ja", "on", "y"):
-        return "True"
-    if text in ("false", "0", "no", "nee", "off", "n"):
-        return "False"
-    raise Invalid(_("Invalid value: choose yes or no"))
+    try:
+        return fields.bool_text(value)
+    except ValueError:
+        raise Invalid(_("Invalid value: choose yes or no")) from None
 
 
 def gemeente_media_type(value: Any, context: dict[str, Any]) -> Any:
@@ -304,12 +279,18 @@ def municipality_uri_for(data: dict, context: dict[str, Any]) -> str:
     owner = data.get(("owner_org",))
     if owner and not _empty(owner):
         try:
+            # only the organization's own fields: no dataset counts, followers, groups, tags
+            # (a search and several queries each, for every validated dataset)
             org = toolkit.get_action("organization_show")(
                 {"ignore_auth": True},
                 {
                     "id": owner,
                     "include_datasets": False,
+                    "include_dataset_count": False,
                     "include_users": False,
+                    "include_groups": False,
+                    "include_tags": False,
+                    "include_followers": False,
                     "include_extras": True,
                 },
             )
@@ -444,6 +425,34 @@ def gemeente_spatial_value(key: tuple, data: dict, errors: dict, context: dict) 
     data[key] = value
 
 
+_GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                  "MultiPolygon"}
+
+
+def gemeente_geojson(value: Any, context: dict[str, Any]) -> Any:
+    """A GeoJSON geometry in WGS84 (ckanext-spatial's ``spatial`` field), kept as JSON text."""
+    if _empty(value):
+        return value
+    try:
+        geom = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        raise Invalid(_("Invalid geometry: GeoJSON text is required")) from None
+    if not isinstance(geom, dict) or geom.get("type") not in _GEOJSON_TYPES \
+            or not isinstance(geom.get("coordinates"), list):
+        raise Invalid(_("Invalid geometry: a GeoJSON Point, LineString or Polygon (or their "
+                        "Multi- forms) with coordinates is required"))
+    flat: list[Any] = list(geom["coordinates"])
+    while flat and isinstance(flat[0], list) and flat[0] and isinstance(flat[0][0], list):
+        flat = [c for part in flat for c in part]
+    points = flat if flat and isinstance(flat[0], list) else [flat]
+    for point in points:
+        if len(point) < 2 or not all(isinstance(c, int | float) for c in point[:2]) \
+                or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+            raise Invalid(_("Invalid geometry: coordinates must be longitude, latitude in "
+                            "WGS84"))
+    return json.dumps(geom, separators=(",", ":"))
+
+
 def gemeente_municipality_uri(value: Any, context: dict[str, Any]) -> Any:
     """An organization's municipality: a TOOI URI or a DONL:Organization URI."""
     if _empty(value):
@@ -463,11 +472,7 @@ def gemeente_municipality_uri(value: Any, context: dict[str, Any]) -> Any:
     return value
 
 
-def _lang() -> str:
-    try:
-        return toolkit.h.lang() or "nl"
-    except Exception:
-        return "nl"
+_lang = fields.current_language
 
 
 def get_validators() -> dict[str, Validator]:
@@ -490,4 +495,5 @@ def get_validators() -> dict[str, Validator]:
         "gemeente_checksum": gemeente_checksum,
         "gemeente_spatial_value": gemeente_spatial_value,
         "gemeente_municipality_uri": gemeente_municipality_uri,
+        "gemeente_geojson": gemeente_geojson,
     }

@@ -1,7 +1,7 @@
-"""``python -m ckanext.gemeente.search``: run the embedded search server."""
+"""``python -m ckanext.gemeente.search``: run the embedded search server (:mod:`.solr`)."""
 
 import sys
 
-from . import main
+from .solr import main
 
 sys.exit(main())

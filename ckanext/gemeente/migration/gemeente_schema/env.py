@@ -1,48 +1,5 @@
 """Alembic env of gemeente_schema (version table gemeente_schema_alembic_version)."""
 
-from __future__ import annotations
+from ckanext.gemeente.migration import run_env
 
-import os
-from logging.config import fileConfig
-
-from alembic import context
-from sqlalchemy import engine_from_config, pool
-
-config = context.config
-if config.config_file_name:
-    fileConfig(config.config_file_name)
-
-target_metadata = None
-name = os.path.basename(os.path.dirname(__file__))
-version_table = f"{name}_alembic_version"
-
-
-def run_migrations_offline() -> None:
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=target_metadata,
-        literal_binds=True,
-        version_table=version_table,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def run_migrations_online() -> None:
-    connectable = engine_from_config(
-        config.get_section(config.config_ini_section) or {},
-        prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with connectable.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_metadata, version_table=version_table
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+run_env(__file__)

@@ -14,6 +14,13 @@ Storage
     whole list in one transaction, and records its source, term count, checksum and whether it
     is complete.
 
+Fetching
+    URLs are fetched through the suite's URL guard (:mod:`ckanext.gemeente.urlguard`):
+    ``https`` only, except for hosts in ``ckanext.gemeente.vocabulary_allow_hosts`` (which
+    also lifts the guard's refusal of internal addresses); every redirect is checked again,
+    the final address must be ``https`` (or allowed) too, and a response larger than
+    ``ckanext.gemeente.vocabulary_max_response_mb`` is aborted and refused.
+
 Completeness
     ``lists.json`` declares which lists ship with the package (complete, with their exact term
     count, checked on every load) and which must be fetched or provided by the municipality.
@@ -28,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -37,9 +45,11 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
-import requests
 from ckan import model
 from ckan.plugins import toolkit
+
+from ... import urlguard
+from .. import fields
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,7 @@ LISTS_FILE = os.path.join(HERE, "lists.json")
 
 DEFAULT_SOURCE_URL = "https://waardelijsten.dcat-ap-donl.nl/"
 CACHE_SECONDS = 60.0
+CONFIG_PREFIX = "ckanext.gemeente.vocabulary_"
 
 
 class VocabularyError(Exception):
@@ -73,6 +84,11 @@ class ReportLine:
     count: int = 0
     source: str = ""
     message: str = ""
+    # the source answered, but what it delivered was refused (bad file, too few terms,
+    # too large, address or scheme refused) - as opposed to "not there / not reachable"
+    refused: bool = False
+    # why a list that was loaded before this run is worse off now ("" when it is not)
+    regression: str = ""
 
     @property
     def ok(self) -> bool:
@@ -150,16 +166,64 @@ def _term(what: str, key: str, nl: Any, en: Any, extra: dict[str, Any]) -> Term:
 
 
 def _is_url(location: str) -> bool:
-    return urllib.parse.urlparse(location).scheme in ("http", "https")
+    return fields.is_uri(location)  # the schema's one URI check
 
 
-def read_location(location: str, timeout: float = 30.0) -> bytes:
-    """Read a file path or an http(s) URL."""
+class SourceRefused(VocabularyError):
+    """The source may not be used or answered with something unacceptable (not a miss)."""
+
+
+def fetch_policy() -> urlguard.GuardPolicy:
+    """The URL guard policy for value lists (``ckanext.gemeente.vocabulary_*`` options)."""
+    return urlguard.policy_from_config(toolkit.config, prefix=CONFIG_PREFIX)
+
+
+def _http_allowed(url: str, policy: urlguard.GuardPolicy) -> bool:
+    """Plain http is allowed only for a host (or an IP literal in a network) on the list."""
+    host = (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
+    if host in policy.allowed_names():
+        return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(addr in net for net in policy.allowed_networks() if addr.version == net.version)
+
+
+def _check_scheme(url: str, policy: urlguard.GuardPolicy) -> None:
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme == "http" and not _http_allowed(url, policy):
+        raise SourceRefused(
+            f"{urlguard.redact_url(url)}: alleen https, of de host in "
+            f"{CONFIG_PREFIX}allow_hosts / https only, or list the host in "
+            f"{CONFIG_PREFIX}allow_hosts"
+        )
+
+
+def fetch_url(url: str, policy: urlguard.GuardPolicy | None = None) -> bytes:
+    """The body of ``url`` through the URL guard; https only unless the host is allowed.
+
+    Raises :class:`SourceRefused` for a refused scheme, address or size (also when a redirect
+    leads there) and :class:`urlguard.SourceError` (an ``OSError``) when the source is not
+    reachable or answers with a non-2xx status.
+    """
+    policy = policy or fetch_policy()
+    _check_scheme(url, policy)
+    try:
+        with urlguard.open_url(url, policy, headers={"Accept": "application/json"}) as resp:
+            _check_scheme(resp.url, policy)  # the address the redirects ended at
+            return resp.read()
+    except urlguard.URLRefused as e:
+        raise SourceRefused(
+            f"{urlguard.redact_url(url)}: {e} (voor waardelijsten geldt "
+            f"{CONFIG_PREFIX}allow_hosts / for value lists: {CONFIG_PREFIX}allow_hosts)"
+        ) from e
+
+
+def read_location(location: str) -> bytes:
+    """Read a file path (given by the administrator) or an http(s) URL (through the guard)."""
     if _is_url(location):
-        resp = requests.get(location, timeout=timeout)
-        if resp.status_code != 200:
-            raise VocabularyError(f"{location}: HTTP {resp.status_code}")
-        return resp.content
+        return fetch_url(location)
     if not os.path.isfile(location):
         raise VocabularyError(f"{location}: bestand niet gevonden / file not found")
     with open(location, "rb") as fh:
@@ -201,8 +265,9 @@ def store(name: str, terms: dict[str, Term], source: str, complete: bool, raw: b
                 label_nl=t.label_nl,
                 label_en=t.label_en,
                 extra=json.dumps(t.extra, ensure_ascii=False),
+                position=position,
             )
-            for t in terms.values()
+            for position, t in enumerate(terms.values())
         )
         session.commit()
     except Exception:
@@ -231,9 +296,14 @@ def load_list(
         return ReportLine(name, "invalid", message=f"onbekende waardelijst / unknown list {name}")
     try:
         raw = read_location(location)
-        terms = parse_value_list(raw, name)
-    except (VocabularyError, requests.RequestException, OSError) as e:
+    except SourceRefused as e:
+        return ReportLine(name, "missing", source=location, message=str(e), refused=True)
+    except (VocabularyError, OSError) as e:
         return ReportLine(name, "missing", source=location, message=str(e))
+    try:
+        terms = parse_value_list(raw, name)
+    except VocabularyError as e:
+        return ReportLine(name, "missing", source=location, message=str(e), refused=True)
 
     complete = True
     if spec.get("shipped") and location.startswith(DATA_DIR):
@@ -246,6 +316,7 @@ def load_list(
                 location,
                 f"meegeleverde lijst heeft {len(terms)} termen, verwacht {expected}: "
                 f"niet geladen / shipped list has {len(terms)} terms, expected {expected}",
+                refused=True,
             )
     else:
         floor = int(spec.get("min_terms") or spec.get("count") or 1)
@@ -259,6 +330,7 @@ def load_list(
                     f"slechts {len(terms)} termen (minimaal {floor} verwacht): onvolledig, "
                     f"niet geladen / only {len(terms)} terms (at least {floor} expected): "
                     "incomplete, not loaded",
+                    refused=True,
                 )
             complete = False
     if _stored_sha(name) == hashlib.sha256(raw).hexdigest():
@@ -281,8 +353,14 @@ def update(
     municipality's ``ckanext.gemeente.vocabulary_dir`` and at
     ``ckanext.gemeente.vocabulary_source_url``. A list that cannot be obtained keeps its
     previously loaded version (status ``kept``) or is reported ``missing``.
+
+    A list that was loaded before and is worse off after the run carries a ``regression``:
+    it went from complete to incomplete, or its source now delivers something that is
+    refused (bad or truncated file, too few terms, too large, address refused) while the
+    previous version stays in use. A source that is merely unreachable is no regression.
     """
     reg = registry()
+    before = {row["name"]: row for row in status()}
     wanted = list(names) if names else list(reg)
     local_dir = toolkit.config.get("ckanext.gemeente.vocabulary_dir") or ""
     remote = toolkit.config.get("ckanext.gemeente.vocabulary_source_url") or DEFAULT_SOURCE_URL
@@ -310,20 +388,38 @@ def update(
                 candidates.append(_join(remote, spec["target"]))
         line = ReportLine(name, "missing", message="geen bron / no source")
         problems: list[str] = []
+        refused = False
         for location in candidates:
             line = load_list(name, location, allow_incomplete=allow_incomplete, spec=spec)
             if line.ok:
                 break
+            refused = refused or line.refused
             problems.append(f"{location}: {line.status}: {line.message}")
             if line.status == "incomplete":
                 break
+        was = before.get(name) or {}
         if not line.ok:
             line.message = "; ".join(problems) or line.message
+            line.refused = refused
             if is_loaded(name):
                 line.status = "kept" if line.status == "missing" else line.status
                 line.message += " (vorige versie blijft in gebruik / previous version kept)"
+                if refused:
+                    line.regression = (
+                        "de bron levert een geweigerd bestand / the source delivers a "
+                        "refused file"
+                    )
+        elif was.get("loaded") and was.get("complete") and not _is_complete(name):
+            line.regression = "was volledig, nu onvolledig / was complete, now incomplete"
         report.append(line)
     return report
+
+
+def _is_complete(name: str) -> bool:
+    from ..model import Vocabulary
+
+    row = model.Session.get(Vocabulary, name)
+    return bool(row and row.complete)
 
 
 # ---------------------------------------------------------------------------- querying
@@ -346,21 +442,22 @@ def terms(name: str) -> dict[str, Term] | None:
             return hit[1]
     from ..model import Vocabulary, VocabularyTerm, tables_exist
 
-    result: dict[str, Term] | None
-    try:
-        if not tables_exist() or model.Session.get(Vocabulary, name) is None:
-            result = None
-        else:
-            result = {
-                row.uri: Term(row.uri, row.label_nl, row.label_en, json.loads(row.extra or "{}"))
-                for row in model.Session.query(VocabularyTerm).filter(
-                    VocabularyTerm.vocabulary == name
-                )
-            }
-    except Exception:  # database not ready (e.g. during `ckan db init`)
-        log.exception("could not read value list %s", name)
-        model.Session.rollback()
-        result = None
+    result: dict[str, Term] | None = None
+    # Called from validators, inside the caller's transaction. The read runs in a SAVEPOINT:
+    # a database error rolls back only the savepoint and is raised, so it surfaces as an error
+    # while the caller's pending changes stay intact (no Session.rollback() here). Before the
+    # migration ran (e.g. during `ckan db init`) there are no tables: the list is not loaded.
+    if tables_exist():
+        with model.Session.begin_nested():
+            if model.Session.get(Vocabulary, name) is not None:
+                result = {
+                    row.uri: Term(
+                        row.uri, row.label_nl, row.label_en, json.loads(row.extra or "{}")
+                    )
+                    for row in model.Session.query(VocabularyTerm)
+                    .filter(VocabularyTerm.vocabulary == name)
+                    .order_by(VocabularyTerm.position, VocabularyTerm.uri)
+                }
     with _lock:
         _cache[name] = (now, result)
     return result

@@ -1,0 +1,1 @@
+"""The ``gemeente_dashboard`` plugin: figures for the open data coordinator."""

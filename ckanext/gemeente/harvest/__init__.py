@@ -1,0 +1,1 @@
+"""Municipal harvesters on ckanext-harvest: one base (:mod:`.base`), one module per source type."""

@@ -1,0 +1,1 @@
+"""One small module per harvest source type, each a subclass of ``GemeenteHarvester``."""

@@ -1,0 +1,1 @@
+"""CKAN side of the privacy review: actions, auth functions, input schemas, enforcement."""
