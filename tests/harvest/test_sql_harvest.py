@@ -288,3 +288,49 @@ def test_csv_export_streams(pg_source):
     assert sql.export_csv(engine, "openbareruimte", "afvalbakken", buf) == 4
     assert buf.getvalue().decode().splitlines()[0] == "id,wijk,soort,inhoud_liter,geplaatst"
     engine.dispose()
+
+
+# Names a department really uses, quoted by the database: capitals, a space, a quote, a %.
+AWKWARD = ["Meldingen 2025", "rente_%_lening", "o'brien_straat", "Wijk-Indeling"]
+
+
+def _awkward_counts(engine: sa.engine.Engine, quote: str, schema: str | None) -> None:
+    from ckanext.gemeente.harvest.sources import sql
+
+    def q(name: str) -> str:
+        return quote + name.replace(quote, quote * 2) + quote
+
+    prefix = f"{q(schema)}." if schema else ""
+    with engine.begin() as conn:
+        for n, name in enumerate(AWKWARD, start=1):
+            conn.execution_options(no_parameters=True).exec_driver_sql(
+                f"CREATE TABLE {prefix}{q(name)} (id integer)")
+            for i in range(n):
+                conn.execute(sa.text(f"INSERT INTO {prefix}{q(name)} (id) VALUES (:i)"),
+                             {"i": i})
+    found = {t["name"]: t["rows"] for t in sql.describe(
+        engine, {"schemas": [schema] if schema else None, "tables": AWKWARD})}
+    assert found == {name: n for n, name in enumerate(AWKWARD, start=1)}
+    # more tables than one UNION ALL batch holds: the counts stay in table order
+    with engine.connect() as conn:
+        tables = [(schema, name) for name in AWKWARD] * (sql.COUNT_BATCH // 2 + 1)
+        assert sql.row_counts(conn, tables) == [1, 2, 3, 4] * (sql.COUNT_BATCH // 2 + 1)
+
+
+def test_row_counts_with_awkward_table_names(pg_source, maria_source, tmp_path):
+    engine = sa.create_engine(pg_source)
+    try:
+        _awkward_counts(engine, '"', "openbareruimte")
+    finally:
+        engine.dispose()
+    engine = sa.create_engine(
+        f"mysql+pymysql://root@127.0.0.1:3306/{maria_source['name']}?charset=utf8mb4")
+    try:
+        _awkward_counts(engine, "`", None)
+    finally:
+        engine.dispose()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'wijken.sqlite'}")
+    try:
+        _awkward_counts(engine, '"', None)
+    finally:
+        engine.dispose()

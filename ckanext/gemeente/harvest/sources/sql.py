@@ -143,22 +143,28 @@ COUNT_BATCH = 100
 
 def row_counts(conn: Any, tables: list[tuple[str | None, str]]) -> list[int]:
     """The row count of each (schema, table), in the order given: one ``UNION ALL`` query per
-    :data:`COUNT_BATCH` tables instead of a round trip per table."""
+    :data:`COUNT_BATCH` tables instead of a round trip per table.
+
+    The query text is put together from the dialect's quoted identifiers (the names come
+    from the database's own catalogue) rather than compiled from SQLAlchemy constructs:
+    compiling a union of 100 selects cost more than running it."""
+    prepare = conn.dialect.identifier_preparer
     counts: list[int] = []
     for start in range(0, len(tables), COUNT_BATCH):
         batch = tables[start:start + COUNT_BATCH]
-        parts = [sa.select(sa.literal(i).label("i"), sa.func.count().label("n"))
-                 .select_from(sa.table(name, schema=schema))
-                 for i, (schema, name) in enumerate(batch)]
-        query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-        found = {int(i): int(n) for i, n in conn.execute(query)}
+        query = " UNION ALL ".join(
+            f"SELECT {i} AS i, count(*) AS n FROM "
+            + (f"{prepare.quote_schema(schema)}." if schema else "") + prepare.quote(name)
+            for i, (schema, name) in enumerate(batch))
+        # the preparer doubles a % in a name for drivers that interpolate (psycopg2,
+        # PyMySQL), which turn it back into one: no_parameters must not be set here
+        found = {int(i): int(n) for i, n in conn.exec_driver_sql(query)}
         counts.extend(found[i] for i in range(len(batch)))
     return counts
 
 
 def describe(engine: sa.engine.Engine, config: dict[str, Any]) -> list[dict[str, Any]]:
     """The selected tables and views with their columns, comments and row counts."""
-    inspector = sa.inspect(engine)
     schemas = config.get("schemas") or [None]
     patterns = config.get("tables")
     exclude = config.get("exclude") or []
@@ -166,6 +172,7 @@ def describe(engine: sa.engine.Engine, config: dict[str, Any]) -> list[dict[str,
     database = engine.url.database or ""
     out = []
     with engine.connect() as conn:
+        inspector = sa.inspect(conn)  # one connection for every catalogue query
         for schema in schemas:
             names = [(n, "tabel") for n in inspector.get_table_names(schema=schema)]
             if views:
