@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--db", default="ckan_bench_dcat", help="database to (re)create")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="after the timed rounds, fetch the catalogue once more per "
+                             "profile list under cProfile, stats in PREFIX.<profiles>")
     args = parser.parse_args()
     DEV.mkdir(exist_ok=True)
     for sql in (
@@ -176,6 +179,15 @@ def run(ini: pathlib.Path, args: argparse.Namespace) -> None:
             f"{sizes[profiles] / 1e6:6.1f} {best / base:6.2f}"
         )
     print("target: dcat_ap_nl_3 <= 1.30 x euro_dcat_ap_3")
+    if args.profile:  # after the figures: a profiled fetch is slower, never part of them
+        import cProfile
+
+        for profiles in PROFILES:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            catalogue(profiles)
+            profiler.disable()
+            profiler.dump_stats(f"{args.profile}.{profiles.replace(',', '+')}")
 
 
 if __name__ == "__main__":

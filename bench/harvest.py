@@ -158,40 +158,8 @@ def _floor(harvester: Any, source: dict[str, Any], user: str,
     return elapsed, len(dicts)
 
 
-def _stamps(source_id: str) -> dict[str, str]:
-    from ckan import model
-    from ckanext.harvest.model import HarvestObject
-
-    model.Session.remove()
-    return {pid: str(stamp) for pid, stamp in
-            model.Session.query(model.Package.id, model.Package.metadata_modified)
-            .join(HarvestObject, HarvestObject.package_id == model.Package.id)
-            .filter(HarvestObject.harvest_source_id == source_id,
-                    HarvestObject.current.is_(True))}
 
 
-def _ours(source: dict[str, Any], profile: str | None = None,
-          run: str = "first") -> tuple[float, Any]:
-    from ckan import model
-    from ckanext.harvest.model import HarvestSource
-
-    from ckanext.gemeente.harvest import runner
-
-    profiler = None
-    if profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    t0 = time.perf_counter()
-    result = runner.run_source(HarvestSource.get(source["id"]))
-    elapsed = time.perf_counter() - t0
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(f"{profile}.{source['name']}.{run}")
-    model.Session.remove()
-    assert not result.failed and not result.errors, result.errors[:5]
-    return elapsed, result
 
 
 def _twin(url: str) -> str:
@@ -236,13 +204,12 @@ def run(ini: pathlib.Path, args: argparse.Namespace, csv_path: str, db_url: str)
             # the floor before and after the harvest, so a machine that changes speed during
             # the run (shared CI machines do) weighs on both sides alike
             floor_a, n = _floor(harvester, floor_src, user, "vloer-a", args.profile)
-            first, result = _ours(src, args.profile)
+            first, result = stack.harvest_once(src, args.profile)
             floor_b, _n = _floor(harvester, floor_src, user, "vloer-b")
             floor = (floor_a + floor_b) / 2
-            stamps = _stamps(src["id"])
-            again, result2 = _ours(src, args.profile, "again")
-            writes = sum(1 for pid, stamp in _stamps(src["id"]).items()
-                         if stamps.get(pid) != stamp)
+            stamps = stack.harvest_stamps(src["id"])
+            again, result2 = stack.harvest_once(src, args.profile, "again")
+            writes = stack.harvest_writes(src["id"], stamps)
             print(f"{label}: {n} datasets; floor (ckanapi package_create, mean of before "
                   f"{floor_a:.1f} s and after {floor_b:.1f} s) {floor:.1f} s "
                   f"({n / floor:.0f}/s), first harvest {first:.1f} s ({result.added} added) "

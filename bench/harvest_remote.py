@@ -43,7 +43,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import arcgis_site  # noqa: E402
 import dcat_feeds  # noqa: E402
-from stack import free_port, fresh_database, search_server  # noqa: E402
+from stack import (  # noqa: E402
+    free_port,
+    fresh_database,
+    harvest_once,
+    harvest_stamps,
+    harvest_writes,
+    search_server,
+)
 
 MUNICIPALITY = "https://identifier.overheid.nl/tooi/id/gemeente/gm0479"
 DEFAULTS = arcgis_site.DEFAULTS
@@ -155,46 +162,10 @@ def _floor(dicts: list[dict[str, Any]], user: str) -> float:
     return time.perf_counter() - t0
 
 
-def _stamps(source_id: str) -> dict[str, str]:
-    """Package id -> metadata_modified of the source's current datasets."""
-    from ckan import model
-    from ckanext.harvest.model import HarvestObject
-
-    model.Session.remove()
-    return {pid: str(stamp) for pid, stamp in
-            model.Session.query(model.Package.id, model.Package.metadata_modified)
-            .join(HarvestObject, HarvestObject.package_id == model.Package.id)
-            .filter(HarvestObject.harvest_source_id == source_id,
-                    HarvestObject.current.is_(True))}
 
 
-def _writes(source_id: str, before: dict[str, str]) -> int:
-    """Datasets whose metadata_modified changed since ``before``."""
-    return sum(1 for pid, stamp in _stamps(source_id).items() if before.get(pid) != stamp)
 
 
-def _ours(source: dict[str, Any], profile: str | None = None,
-          run: str = "first") -> tuple[float, Any]:
-    from ckan import model
-    from ckanext.harvest.model import HarvestSource
-
-    from ckanext.gemeente.harvest import runner
-
-    profiler = None
-    if profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    t0 = time.perf_counter()
-    result = runner.run_source(HarvestSource.get(source["id"]))
-    elapsed = time.perf_counter() - t0
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(f"{profile}.{source['name']}.{run}")
-    model.Session.remove()
-    assert not result.failed, result.errors[:5]
-    return elapsed, result
 
 
 def _stock(url: str, org_id: str, user: str) -> tuple[float, int]:
@@ -272,13 +243,13 @@ def run(ini: pathlib.Path, args: argparse.Namespace, site_url: str) -> None:
             # the floor before and after the harvest (other names), so a machine that changes
             # speed during the run weighs on both sides alike
             floor_a = _floor(dicts, user)
-            first, result = _ours(src, args.profile)
+            first, result = harvest_once(src, args.profile, allow_errors=True)
             floor_b = _floor([{**d, "name": d["name"].replace("vloer-", "vloer-b-", 1)}
                               for d in dicts], user)
             floor = (floor_a + floor_b) / 2
-            stamps = _stamps(src["id"])
-            again, result2 = _ours(src, args.profile, "again")
-            writes = _writes(src["id"], stamps)
+            stamps = harvest_stamps(src["id"])
+            again, result2 = harvest_once(src, args.profile, "again", allow_errors=True)
+            writes = harvest_writes(src["id"], stamps)
             print(f"{label}: {len(dicts)} datasets; floor (ckanapi package_create, mean of "
                   f"before {floor_a:.1f} s and after {floor_b:.1f} s) {floor:.1f} s "
                   f"({len(dicts) / floor:.0f}/s), first harvest {first:.1f} s "

@@ -196,7 +196,8 @@ def main() -> None:
         path = make_file(mb)
         size = path.stat().st_size
         warm(path)
-        print(f"\n{path.name}: {size / 1e6:.0f} MB", flush=True)
+        load = os.getloadavg()[0]
+        print(f"\n{path.name}: {size / 1e6:.0f} MB (load average {load:.2f})", flush=True)
         r: dict[str, dict] = {}
         r["floor"] = measure([PY, "-c", FLOOR, str(path)])
         if not args.no_polars and mb <= args.polars_max_mb:
@@ -229,6 +230,7 @@ def main() -> None:
         print(f"  pseudonymise: {size / 1e6 / r['pseudonymise']['seconds']:.0f} MB/s "
               "(target >= 50)")
         print(f"  scanner flagged: {', '.join(flagged)}")
+        print(f"  load average after: {os.getloadavg()[0]:.2f}")
         results.append({"mb": mb, "bytes": size, **{k: {kk: vv for kk, vv in v.items()
                                                           if kk not in ("stdout", "stderr")}
                                                       for k, v in r.items()}})

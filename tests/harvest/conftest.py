@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -156,29 +157,8 @@ def run_harvest() -> Callable[..., Any]:
     return run
 
 
-LOGGING = """
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARNING
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
+# the logging pieces every generated ini carries (CKAN 2.11's CLI reads them from the file)
+LOGGING = runpy.run_path(os.path.join(HERE, "..", "search", "ckan_ini.py"))["LOGGING"]
 
 
 @pytest.fixture

@@ -271,6 +271,76 @@ def test_dcat_changed_and_removed(feed_server, make_source, run_harvest):
     assert "https://data.ggd-zw.example.nl/dataset/ds-00005" not in datasets
 
 
+def test_dcat_unchanged_datasets_are_not_parsed_again(feed_server, make_source, run_harvest,
+                                                     department):
+    """A dataset whose own triples and whose configuration are as in the last harvest is
+    recognised by the digest kept on its harvest object (RAW_KEY): the profiles do not parse
+    it, nothing is written. A changed dataset is parsed; a changed context (here a new
+    organization, which could change how a department name maps) parses every dataset again,
+    writes nothing when the mapped datasets are the same, and stores the new keys."""
+    from ckan.tests import factories
+
+    _paged(feed_server, 30, per_page=10)
+    source = _dcat_source(make_source, feed_server)
+    first = run_harvest(source)
+    assert (first.added, first.skipped) == (30, 0), first.errors[:3]
+    before = _stamps(_datasets(source["id"]))
+
+    again = run_harvest(source)
+    assert (again.added, again.updated, again.unchanged, again.skipped) == (0, 0, 30, 30)
+    assert _stamps(_datasets(source["id"])) == before
+
+    _paged(feed_server, 30, per_page=10, changed={4: " (herzien)"})
+    changed = run_harvest(source)
+    assert (changed.updated, changed.unchanged, changed.skipped) == (1, 29, 29), changed.errors
+    ds4 = "https://data.ggd-zw.example.nl/dataset/ds-00004"
+    after_change = _stamps(_datasets(source["id"]))
+    assert after_change[ds4] != before[ds4]
+    assert {k: v for k, v in after_change.items() if k != ds4} == \
+        {k: v for k, v in before.items() if k != ds4}
+
+    # the edited dataset's new text is remembered too: the next run skips all 30
+    assert run_harvest(source).skipped == 30
+
+    factories.Organization(name="ggd-zaanstreek", title="GGD Zaanstreek-Waterland")
+    recontext = run_harvest(source)
+    assert (recontext.updated, recontext.unchanged, recontext.skipped) == (0, 30, 0)
+    assert _stamps(_datasets(source["id"])) == after_change
+    assert run_harvest(source).skipped == 30  # the new keys were stored without a write
+
+    # the same statements in another syntax (new blank-node labels, other order): same keys
+    pages = dcat_feeds.feed_pages(feed_server.url("", host="localhost"), 30, per_page=10,
+                                  changed={4: " (herzien)"})
+    for path, text in pages.items():
+        feed_server.routes[path] = body(dcat_feeds.as_format(text, "xml"),
+                                        content_type="application/rdf+xml")
+    as_xml = run_harvest(source)
+    assert (as_xml.unchanged, as_xml.skipped) == (30, 30), as_xml.errors
+
+
+def test_dcat_dry_run_skips_known_datasets_and_writes_no_keys(feed_server, make_source,
+                                                              run_harvest):
+    from ckan import model
+    from ckanext.harvest.model import HarvestObjectExtra
+
+    from ckanext.gemeente.harvest.base import RAW_KEY
+
+    _paged(feed_server, 12, per_page=5)
+    source = _dcat_source(make_source, feed_server)
+    run_harvest(source)
+    keys = model.Session.query(HarvestObjectExtra).filter_by(key=RAW_KEY)
+    assert keys.count() == 12
+    keys.delete(synchronize_session=False)  # as after an upgrade from a version without them
+    model.Session.commit()
+    dry = run_harvest(source, dry_run=True)
+    assert (dry.unchanged, dry.skipped) == (12, 0)
+    assert model.Session.query(HarvestObjectExtra).filter_by(key=RAW_KEY).count() == 0
+    real = run_harvest(source)
+    assert (real.unchanged, real.skipped, real.updated) == (12, 0, 0)
+    assert model.Session.query(HarvestObjectExtra).filter_by(key=RAW_KEY).count() == 12
+    assert run_harvest(source, dry_run=True).skipped == 12
+
+
 @pytest.mark.parametrize("fmt,content_type", [("xml", "application/rdf+xml"),
                                               ("json-ld", "application/ld+json")])
 def test_dcat_rdfxml_and_jsonld(feed_server, make_source, run_harvest, fmt, content_type):

@@ -269,3 +269,124 @@ def test_values_are_never_in_the_report_or_the_logs(tmp_path, rng, caplog):
     assert "bsn" in kinds(rep, "c01") or "iban" in kinds(rep, "c01")
     for v in raw + emails:
         assert v not in text
+
+
+# --- the fast paths count exactly what scanning every row counts ---------------------------
+def _column_kinds(rng: random.Random) -> dict[str, object]:
+    """Value makers for one column each: every detector, with look-alikes among them."""
+    def street(r: random.Random) -> str:
+        return f"{r.choice(sd.STREETS)} {sd.housenumber(r)}"
+
+    return {
+        "bsn": lambda r: r.choice([sd.bsn(r), sd.bsn(r, False), sd.order_number(r),
+                                   f"{sd.bsn(r)[:4]}.{sd.bsn(r)[4:6]}.{sd.bsn(r)[6:]}"]),
+        "iban": lambda r: r.choice([sd.iban(r), sd.iban_spaced(sd.iban(r)),
+                                    sd.iban(r, False)]),
+        "phone": sd.phone, "email": sd.email,
+        "postcode": lambda r: r.choice([sd.postcode(r), f"{sd.postcode(r)} {r.randint(1, 99)}",
+                                        str(r.randint(1000, 9999))]),
+        "house": sd.housenumber, "kenteken": sd.kenteken, "street": street,
+        "date": lambda r: r.choice([sd.birth_date(r), sd.birth_date(r, nl=True),
+                                    sd.event_date(r)]),
+        "coord": lambda r: r.choice(list(sd.coordinate(r)) + [sd.coordinate(r, 2)[0]]),
+        "amount": lambda r: r.choice([f"{r.randint(0, 999)},{r.randint(0, 99):02d}",
+                                      str(r.randint(1, 4)), str(r.randint(1900, 2100)),
+                                      f"BU0363{r.randint(0, 99):04d}"]),
+        "name": lambda r: r.choice([sd.full_name(r), sd.first_name(r), sd.surname(r),
+                                    sd.product_code(r)]),
+        "text": lambda r: sd.free_text(r, personal=r.random() < 0.5),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_column_kinds(random.Random(0))))
+def test_distinct_values_count_like_every_row(rng, kind):
+    """A column with few distinct values is scanned as those values with row counts: every
+    count and the judgement are those of scanning each row (dictionary=False)."""
+    from ckanext.gemeente.scan.detectors import ColumnStats, Detectors
+    from ckanext.gemeente.scan.judge import judge
+    from ckanext.gemeente.scan.names import load_names
+
+    make = _column_kinds(rng)[kind]
+    pool = [make(rng) for _ in range(300)] + [""]
+    values = [rng.choice(pool) for _ in range(12_000)]
+    chunks = [pa.array(values[:5_000]), pa.array(values[5_000:])]
+    names = load_names()
+    fast, slow = Detectors(names), Detectors(names, dictionary=False)
+    distinct = fast._distinct(chunks, len(set(values[:1024])), 1024)
+    assert distinct.w is not None and len(distinct) <= 301    # the fast path is taken
+    got, want = ColumnStats("c01", 0), ColumnStats("c01", 0)
+    fast.observe(got, chunks)
+    slow.observe(want, chunks)
+    g, w = got.as_counts(), want.as_counts()   # phone_checked: 20 rows a batch either way
+    assert g == w
+    assert got.distinct_names == want.distinct_names
+    assert [(c.risk, [(f.kind, f.count, f.confidence) for f in c.findings])
+            for c in judge([got], len(values))] == \
+        [(c.risk, [(f.kind, f.count, f.confidence) for f in c.findings])
+         for c in judge([want], len(values))]
+
+
+def test_probe_skips_only_patterns_the_bytes_rule_out(rng, monkeypatch):
+    """The probe leaves out a pattern only when the values lack a kind of byte it needs:
+    with that rule switched off the counts are the same."""
+    from ckanext.gemeente.scan import detectors as det
+    from ckanext.gemeente.scan.names import load_names
+
+    makers = _column_kinds(rng)
+    columns = [[makers[k](rng) for _ in range(1_500)] for k in makers]
+    columns += [[str(rng.randint(0, 10**9)) for _ in range(1_500)],      # digits only
+                [f"{rng.randint(1, 9999)}.{rng.randint(0, 99999)}" for _ in range(1_500)]]
+    names = load_names()
+    gated = []
+    for col in columns:
+        st = det.ColumnStats("c01", 0)
+        det.Detectors(names).observe(st, pa.array(col))
+        gated.append(st.as_counts())
+    monkeypatch.setattr(det, "_NEEDS", dict.fromkeys(det._NEEDS))
+    for col, counts in zip(columns, gated, strict=True):
+        st = det.ColumnStats("c01", 0)
+        det.Detectors(names).observe(st, pa.array(col))
+        assert st.as_counts() == counts
+
+
+def test_probe_samples_every_gathered_batch(rng):
+    """Batches gathered for the detectors are each probed: BSNs that start in the second
+    batch are found and counted, though the first batch has none."""
+    from ckanext.gemeente.scan.detectors import ColumnStats, Detectors
+    from ckanext.gemeente.scan.names import load_names
+
+    first = pa.array([str(rng.randint(10_000, 999_999)) for _ in range(5_000)])
+    bsns = [sd.bsn(rng) for _ in range(5_000)]
+    st = ColumnStats("c01", 0)
+    Detectors(load_names()).observe(st, [first, pa.array(bsns)])
+    assert st.bsn.count == 5_000 and st.bsn_shape == 5_000
+    assert st.values == 10_000
+
+
+def test_probe_is_thinned_out_for_a_stable_column_but_counts_stay_full(rng):
+    """After PROBE_STABLE probes with the same answer only one batch in PROBE_EVERY is
+    probed; the others go through the same detectors, so every BSN is still counted."""
+    from ckanext.gemeente.scan.detectors import ColumnStats, Detectors
+    from ckanext.gemeente.scan.names import load_names
+
+    det, st = Detectors(load_names()), ColumnStats("c01", 0)
+    for _ in range(10):
+        det.observe(st, pa.array([sd.bsn(rng) for _ in range(3_000)]))
+    assert st.bsn.count == st.bsn_shape == st.values == 30_000
+    assert st.probing.probes == 5          # batches 1-4 and 8
+
+
+def test_a_shape_that_turns_up_later_is_found_at_the_next_probe(rng):
+    """A column that was stable without BSNs and then holds them: the BSNs are found and
+    counted from the next probe on (the batches in between were not probed)."""
+    from ckanext.gemeente.scan.detectors import ColumnStats, Detectors
+    from ckanext.gemeente.scan.names import load_names
+
+    det, st = Detectors(load_names()), ColumnStats("c01", 0)
+    for _ in range(8):                      # probes at 1-4 and 8
+        det.observe(st, pa.array([sd.product_code(rng) for _ in range(3_000)]))
+    assert st.bsn_shape == 0
+    for _ in range(6):                      # 9-11 not probed, 12 probed: BSNs from there on
+        det.observe(st, pa.array([sd.bsn(rng) for _ in range(3_000)]))
+    assert st.bsn.count == st.bsn_shape == 9_000
+    assert st.probing.probes == 8           # the changed answer: every batch probed again

@@ -59,6 +59,10 @@ from . import mapping as mp
 log = logging.getLogger(__name__)
 
 HASH_KEY = "gemeente_hash"
+#: digest of the record as the source delivered it, with everything that shapes its mapping
+#: (see :meth:`SourceContext.raw_key`): a source that can tell "the same as last time" before
+#: parsing a record stores it, and an unchanged record is then neither parsed nor mapped
+RAW_KEY = "gemeente_raw"
 ACTION_KEY = "gemeente_action"
 REF_KEY = "gemeente_ref"
 REVIEW_STATES = ("concept", "ingediend")
@@ -72,6 +76,9 @@ CORE_FIELDS = {
     "maintainer_email", "license_id", "owner_org", "private", "tags", "tag_string", "extras",
     "resources", "groups", "state", "type",
 }
+#: portal settings whose values parsers and mappings read (part of the context digest)
+CONTEXT_SETTINGS = ("ckanext.dcat.", "ckanext.gemeente.", "scheming.", "ckan.site_url",
+                    "ckan.site_description", "ckan.locale_default")
 MUNICIPAL_DEFAULTS = {
     "update_method": "geharvest",
 }
@@ -89,6 +96,11 @@ class Record:
     data: dict[str, Any]
     ref: str  # e.g. "rij 7" or "tabel public.afvalbakken", for messages
     errors: list[tuple[str, str]] = field(default_factory=list)
+    #: :meth:`SourceContext.raw_key` of the record as delivered, where the source computes one
+    raw_key: str | None = None
+    #: the source found ``raw_key`` among :attr:`SourceContext.known` and did not parse the
+    #: record: ``data`` is empty and the record is the current dataset of that key, unchanged
+    known: bool = False
 
 
 @dataclass
@@ -100,6 +112,8 @@ class GatherStats:
     withdraw: int = 0
     errors: list[str] = field(default_factory=list)
     failed: bool = False
+    #: of the unchanged records, how many the source did not need to parse (RAW_KEY known)
+    skipped: int = 0
 
 
 @dataclass
@@ -116,6 +130,9 @@ class Plan:
 
     stats: GatherStats = field(default_factory=GatherStats)
     items: list[PlannedObject] = field(default_factory=list)
+    #: (harvest object id, raw key) of unchanged datasets whose stored RAW_KEY is missing or
+    #: stale (the feed's text changed, its mapped dataset did not): written at gather
+    raw_keys: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
@@ -141,6 +158,16 @@ class SourceContext:
     config: dict[str, Any]
     policy: urlguard.GuardPolicy
     job_id: str | None = None
+    #: digest of what shapes a record's mapping besides the record (configuration, mapping,
+    #: schema, value lists, organizations, code version): part of every :meth:`raw_key`
+    context_digest: str = ""
+    #: the raw keys of the source's current, active datasets
+    known: frozenset[str] = frozenset()
+
+    def raw_key(self, record_digest: str) -> str:
+        """The key under which a record, delivered as ``record_digest``, is remembered: equal
+        keys mean an equal mapped dataset, so the record need not be parsed again."""
+        return mp.content_hash([self.context_digest, record_digest])
 
 
 def _site_user() -> str:
@@ -313,8 +340,6 @@ class GemeenteHarvester(HarvesterBase):
         """What a harvest of ``source`` would do now, without writing anything."""
         plan = Plan()
         config = self.load_config(source.config)
-        ctx = SourceContext(id=source.id, name=self._source_name(source.id), url=source.url,
-                            config=config, policy=guard_policy(), job_id=job_id)
         schema = dataset_schema()
         try:
             mapping = self._mapping(config, schema)
@@ -322,6 +347,17 @@ class GemeenteHarvester(HarvesterBase):
             return plan.fail(tk._("The mapping of this source is invalid: {error}").format(
                 error=exc))
         previous = self._current_objects(source.id)
+        base = self._base_dict(source, config, schema)
+        orgs = self._organizations()
+        choices = choice_lookups(schema)
+        fill = self.fill_at_import(schema)
+        by_raw_key = {p["raw"]: guid for guid, p in previous.items()
+                      if p["raw"] and p["hash"] and p["state"] == "active"}
+        ctx = SourceContext(id=source.id, name=self._source_name(source.id), url=source.url,
+                            config=config, policy=guard_policy(), job_id=job_id,
+                            context_digest=self._context_digest(
+                                config, schema, base, orgs, choices, fill),
+                            known=frozenset(by_raw_key))
         try:
             records = list(self.read_records(ctx))
         except (urlguard.URLRefused, urlguard.SourceError, SourceReadError, OSError,
@@ -337,14 +373,22 @@ class GemeenteHarvester(HarvesterBase):
             return plan.fail(tk._(
                 "The source returned no records; nothing was withdrawn (an empty source "
                 "is treated as a failed read)"))
-        base = self._base_dict(source, config, schema)
-        orgs = self._organizations()
-        choices = choice_lookups(schema)
-        fill = self.fill_at_import(schema)
         seen: set[str] = set()
         stats = plan.stats
         stats.records = len(records)
         for index, record in enumerate(records):
+            if record.known:
+                # the source's own text of a current dataset, under the same configuration:
+                # its mapped dataset is the one stored (see SourceContext.raw_key)
+                ident = by_raw_key.get(record.raw_key or "", "")
+                if not ident or ident in seen:
+                    plan.row_error(record, ident or "-", "identifier",
+                                   tk._("duplicate identifier, the row is skipped"))
+                    continue
+                seen.add(ident)
+                stats.unchanged += 1
+                stats.skipped += 1
+                continue
             if mapping.identifier:
                 ident = mp.record_identifier(mapping, record.data, "")
                 if not ident:
@@ -370,16 +414,20 @@ class GemeenteHarvester(HarvesterBase):
             prev = previous.get(ident)
             if prev is not None and prev["hash"] == digest and prev["state"] == "active":
                 stats.unchanged += 1
+                if record.raw_key and prev["raw"] != record.raw_key:
+                    plan.raw_keys.append((prev["object_id"], record.raw_key))
                 continue
             action = "update" if prev is not None and prev["state"] is not None else "create"
             if action == "update":
                 stats.changed += 1
             else:
                 stats.new += 1
+            extras = {HASH_KEY: digest, ACTION_KEY: action, REF_KEY: record.ref}
+            if record.raw_key:
+                extras[RAW_KEY] = record.raw_key
             plan.items.append(PlannedObject(
                 ident, {"package": pkg, "ref": record.ref, "index": index, "fill": fill},
-                {HASH_KEY: digest, ACTION_KEY: action, REF_KEY: record.ref},
-                prev["package_id"] if prev else None))
+                extras, prev["package_id"] if prev else None))
         gone = [g for g in previous if g not in seen and previous[g]["state"] == "active"]
         if gone:
             ratio = float(config.get("max_withdraw_ratio", 0.5))
@@ -397,6 +445,32 @@ class GemeenteHarvester(HarvesterBase):
                         ident, None, {ACTION_KEY: "withdraw"}, previous[ident]["package_id"]))
         return plan
 
+    def _context_digest(self, config: dict[str, Any], schema: dict[str, Any] | None,
+                        base: dict[str, Any], orgs: dict[str, str],
+                        choices: dict[str, dict[str, str]], fill: dict[str, str]) -> str:
+        """Everything besides a record that shapes its mapped dataset, as one digest: the
+        source's configuration (mapping, defaults, profiles), the schema with its value lists,
+        the organizations, the licences, the portal settings parsers read, and the versions
+        of the code that parses and maps. When any of it changes, every record is parsed and
+        mapped again (and compared by content hash, so nothing is written needlessly)."""
+        from importlib import metadata
+
+        versions = {}
+        for dist in ("ckanext-gemeente", "ckanext-dcat", "ckanext-scheming", "ckan", "rdflib"):
+            try:
+                versions[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                versions[dist] = None
+        settings = {k: str(v) for k, v in tk.config.items()
+                    if isinstance(k, str) and k.startswith(CONTEXT_SETTINGS)}
+        licenses = sorted((str(lic.get("id")), str(lic.get("url") or ""))
+                          for lic in tk.get_action("license_list")({"ignore_auth": True}, {}))
+        return mp.content_hash({
+            "type": self.source_type, "config": config, "schema": schema, "base": base,
+            "orgs": orgs, "choices": choices, "fill": fill, "settings": settings,
+            "licenses": licenses, "versions": versions,
+        })
+
     def gather_stage(self, harvest_job: Any) -> list[str] | None:
         plan = self.plan(harvest_job.source, harvest_job.id)
         self.last_stats[harvest_job.id] = plan.stats
@@ -408,6 +482,8 @@ class GemeenteHarvester(HarvesterBase):
             model.Session.commit()
             return None
         objects = [self._new_object(harvest_job, item) for item in plan.items]
+        if plan.raw_keys:
+            self._store_raw_keys(plan.raw_keys)
         model.Session.commit()  # every object of the job, or none (a crash re-gathers)
         return [o.id for o in objects]
 
@@ -454,21 +530,39 @@ class GemeenteHarvester(HarvesterBase):
         return memo[1][key]
 
     def _current_objects(self, source_id: str) -> dict[str, dict[str, Any]]:
-        """guid -> {package_id, hash, state} of the source's datasets (current objects)."""
-        ho, hx, pk = HarvestObject.__table__, HarvestObjectExtra.__table__, \
-            model.Package.__table__
+        """guid -> {object_id, package_id, hash, raw, state} of the source's datasets (current
+        objects)."""
+        ho, pk = HarvestObject.__table__, model.Package.__table__
+        hx = HarvestObjectExtra.__table__.alias("hash_extra")
+        rx = HarvestObjectExtra.__table__.alias("raw_extra")
         query = (
-            sa.select(ho.c.guid, ho.c.package_id, hx.c.value, pk.c.state)
+            sa.select(ho.c.guid, ho.c.id, ho.c.package_id, hx.c.value, rx.c.value, pk.c.state)
             .select_from(
                 ho.outerjoin(hx, sa.and_(hx.c.harvest_object_id == ho.c.id,
                                          hx.c.key == HASH_KEY))
+                .outerjoin(rx, sa.and_(rx.c.harvest_object_id == ho.c.id,
+                                       rx.c.key == RAW_KEY))
                 .outerjoin(pk, pk.c.id == ho.c.package_id))
             .where(ho.c.harvest_source_id == source_id, ho.c.current.is_(True))
         )
         out: dict[str, dict[str, Any]] = {}
-        for guid, package_id, digest, state in model.Session.execute(query):
-            out[guid] = {"package_id": package_id, "hash": digest, "state": state}
+        for guid, object_id, package_id, digest, raw, state in model.Session.execute(query):
+            out[guid] = {"object_id": object_id, "package_id": package_id, "hash": digest,
+                         "raw": raw, "state": state}
         return out
+
+    @staticmethod
+    def _store_raw_keys(pairs: list[tuple[str, str]]) -> None:
+        """Set RAW_KEY on these current objects (their datasets are not touched)."""
+        table = HarvestObjectExtra.__table__
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start:start + 1000]
+            model.Session.execute(table.delete().where(
+                table.c.harvest_object_id.in_([oid for oid, _ in chunk]),
+                table.c.key == RAW_KEY))
+            model.Session.execute(table.insert(), [
+                {"id": str(uuid.uuid4()), "harvest_object_id": oid, "key": RAW_KEY,
+                 "value": key} for oid, key in chunk])
 
     def _organizations(self) -> dict[str, str]:
         """Lower-case name and title of every organization -> its id."""

@@ -73,6 +73,8 @@ class SourceRun:
     errors: list[str] = field(default_factory=list)
     failed: bool = False
     dry_run: bool = False
+    #: of the unchanged, how many the source recognised before parsing them (RAW_KEY)
+    skipped: int = 0
 
     def summary(self) -> str:
         state = "MISLUKT" if self.failed else ("PROEF" if self.dry_run else "ok")
@@ -179,6 +181,7 @@ def run_source(source: HarvestSource, dry_run: bool = False,
         model.Session.rollback()
         result.added, result.updated = plan.stats.new, plan.stats.changed
         result.unchanged, result.withdrawn = plan.stats.unchanged, plan.stats.withdraw
+        result.skipped = plan.stats.skipped
         result.errors, result.failed = list(plan.errors), plan.stats.failed
         return result
     context = _context()
@@ -252,7 +255,7 @@ def _fill_report(result: SourceRun, harvester: Any, job_id: str) -> None:
     result.withdrawn = counts.get("deleted", 0)
     stats = getattr(harvester, "last_stats", {}).pop(job_id, None)
     if stats is not None:
-        result.unchanged = stats.unchanged
+        result.unchanged, result.skipped = stats.unchanged, stats.skipped
         result.failed = result.failed or stats.failed
     gather = model.Session.query(HarvestGatherError.message).filter(
         HarvestGatherError.harvest_job_id == job_id).order_by(HarvestGatherError.created)

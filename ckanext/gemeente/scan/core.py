@@ -9,10 +9,13 @@ parser's own threads.
 from __future__ import annotations
 
 import datetime as _dt
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -25,11 +28,15 @@ from .readers import (
     Limits,
     ScanInputError,
     SourceInfo,
+    Table,
     open_tables,
 )
 from .report import ColumnReport, Problem, ScanReport
 
 Progress = Callable[[int, int], None]   # (bytes done, bytes total)
+# Bytes of values the detectors get at a time: the reader's batches are gathered up to this
+# size, as every kernel call has a fixed cost (a regular expression is compiled per call).
+DETECT_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -94,6 +101,74 @@ def scan_file(path: str, options: ScanOptions | None = None, progress: Progress 
     return report
 
 
+def _observe(pool: ThreadPoolExecutor, det: Detectors, stats: list[ColumnStats],
+             pending: list[list[pa.Array]]) -> None:
+    """Feed the gathered batches to the detectors, one column per task."""
+    if not pending:
+        return
+    width = max(len(arrays) for arrays in pending)
+    columns = [[arrays[i] for arrays in pending if len(arrays) > i] for i in range(width)]
+    list(pool.map(det.observe, stats[:width], columns))
+
+
+def _drain(table: Table, det: Detectors, ragged: ColumnStats) -> None:
+    """Scan the ragged rows the reader has put aside so far (it may be adding more)."""
+    n = len(table.extra)
+    if n:
+        texts = table.extra[:n]
+        del table.extra[:n]
+        det.observe(ragged, pa.array(texts, pa.string()))
+
+
+_DONE = object()
+
+
+def _prefetch(batches: Iterator[list[pa.Array]], depth: int = 2) -> Iterator[list[pa.Array]]:
+    """Read the next ``depth`` batches on a thread of their own while the detectors work.
+
+    pyarrow's CSV parser releases the GIL, so parsing overlaps with scanning; the bounded
+    queue keeps memory bounded. Errors of the reader are raised here, in order.
+    """
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in batches:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if stop.is_set() and close is not None:
+                close()
+
+    worker = threading.Thread(target=run, name="scan-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _label(enc: str) -> str:
     return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252",
             "latin-1": "ISO-8859-1"}.get(enc, enc)
@@ -110,17 +185,23 @@ def _scan(path: str, opts: ScanOptions, det: Detectors, info: SourceInfo,
             ragged = ColumnStats(RAGGED_COLUMN, len(stats))
             rows = 0
             last = 0.0
-            for arrays in table.batches:
+            pending: list[list[pa.Array]] = []
+            pending_bytes = 0
+            for arrays in _prefetch(table.batches):
                 while len(stats) < len(arrays):
                     stats.append(ColumnStats(table.columns[len(stats)], len(stats)))
                 rows += len(arrays[0]) if arrays else 0
-                list(pool.map(det.observe, stats[:len(arrays)], arrays))
-                if table.extra:
-                    texts, table.extra[:] = list(table.extra), []
-                    det.observe(ragged, pa.array(texts, pa.string()))
+                pending.append(arrays)
+                pending_bytes += sum(a.nbytes for a in arrays)
+                if pending_bytes >= DETECT_BYTES:
+                    _observe(pool, det, stats, pending)
+                    pending, pending_bytes = [], 0
+                _drain(table, det, ragged)
                 if progress is not None and time.monotonic() - last > 0.2:
                     last = time.monotonic()
                     progress(info.position(), info.size)
+            _observe(pool, det, stats, pending)
+            _drain(table, det, ragged)
             if ragged.values:
                 stats.append(ragged)
             cols = judge(stats, rows, opts.small_cell_threshold)

@@ -1,8 +1,8 @@
 """Vectorised detectors: one :class:`ColumnStats` per column collects, batch by batch, how many
 values have the shape and the check digits of each kind of personal data.
 
-Everything runs as pyarrow compute kernels (RE2 regular expressions, integer arithmetic for
-the check digits) on Arrow string arrays, so a batch of a million values costs a few dozen
+Everything runs as pyarrow compute kernels (RE2 regular expressions, arithmetic for the
+check digits) on Arrow string arrays, so a batch of a million values costs a few dozen
 kernel calls and no Python loop over the values. Cheap length gates decide which values a
 detector looks at at all. Raw values never leave this module: only counts and masked
 examples (:func:`.report.mask`) do. Judging a column from its counts is :mod:`.judge`.
@@ -11,6 +11,7 @@ examples (:func:`.report.mask`) do. Judging a column from its counts is :mod:`.j
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,12 @@ from .report import mask
 MAX_EXAMPLES = 3
 PHONE_SAMPLE_PER_BATCH = 20
 PROBE_ROWS = 1024
+PROBE_STABLE = 3      # probes in a row with the same answer before probing is thinned out
+PROBE_EVERY = 4       # then one batch (of DETECT_BYTES in the core) in this many is probed
+# A batch is scanned as its distinct values when the probe has at most this share of
+# distinct values and the whole batch at most DICT_SHARE.
+DICT_PROBE_SHARE = 0.9
+DICT_SHARE = 0.5
 
 # --- regular expressions (RE2 syntax) -------------------------------------------------------
 BSN_SHAPE = r"^(?:\d{8,9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3})$"
@@ -83,27 +90,141 @@ def _count(mask_arr: pa.Array) -> int:
     return int(v or 0)
 
 
-def _filter(arr: pa.Array, m: pa.Array) -> pa.Array:
-    return pc.filter(arr, m)
+class _Vals:
+    """Values of one column batch, each standing for ``w[i]`` rows (``w`` None: one row each).
+
+    A column with few distinct values is scanned as its distinct values with their
+    multiplicities (:meth:`Detectors.observe`); every count below is a count of rows, so
+    the result is the same as scanning the rows one by one.
+    """
+
+    __slots__ = ("_digits", "_numbers", "a", "w")
+
+    def __init__(self, a: pa.Array, w: pa.Array | None = None) -> None:
+        self.a = a
+        self.w = w
+        self._digits: pa.Array | None = None
+        self._numbers: pa.Array | None = None
+
+    def isdigit(self) -> pa.Array:
+        """Which values are all digits (computed once: BSN and integer passes share it)."""
+        if self._digits is None:
+            self._digits = pc.utf8_is_digit(self.a)
+        return self._digits
+
+    def numbers(self) -> pa.Array:
+        """The values as int64 (only for values that are all digits; computed once)."""
+        if self._numbers is None:
+            self._numbers = pc.cast(self.a, pa.int64())
+        return self._numbers
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def rows(self) -> int:
+        """How many rows these values stand for."""
+        if self.w is None:
+            return len(self.a)
+        return int(pc.sum(self.w).as_py() or 0)
+
+    def rows_where(self, m: pa.Array) -> int:
+        """How many rows the values selected by the boolean array ``m`` stand for."""
+        if self.w is None:
+            return _count(m)
+        if not _count(m):
+            return 0
+        return int(pc.sum(pc.filter(self.w, m)).as_py() or 0)
+
+    def take(self, m: pa.Array) -> _Vals:
+        return _Vals(pc.filter(self.a, m), None if self.w is None else pc.filter(self.w, m))
+
+    def like(self, a: pa.Array) -> _Vals:
+        """``a`` (derived value by value from these values) with the same multiplicities."""
+        return _Vals(a, self.w)
+
+    def weights(self) -> pa.Array | None:
+        return self.w
+
+
+def _strings(arr: pa.Array) -> pa.Array:
+    """A string array without nulls."""
+    if arr.type != pa.string():
+        arr = pc.cast(arr, pa.string())
+    if arr.null_count:
+        arr = pc.drop_null(arr)
+    return arr
+
+
+def _trim(arr: pa.Array) -> pa.Array:
+    """The values trimmed of ASCII whitespace (no kernel when there is none)."""
+    data = _data(arr)
+    if not any(data.find(b) >= 0 for b in (b" ", b"\t", b"\n", b"\r", b"\v", b"\f")):
+        return arr
+    return pc.ascii_trim_whitespace(arr)
+
+
+def _concat(chunks: list[pa.Array]) -> pa.Array:
+    return chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+
+
+def _has_byte(arr: pa.Array, byte: bytes) -> bool:
+    """Whether ``byte`` may occur in a string array (a scan of its data buffer, memchr-fast).
+
+    A slice's buffer can hold bytes outside the slice: a True is a maybe, a False is sure.
+    """
+    return _data(arr).find(byte) >= 0
+
+
+def _data(arr: pa.Array) -> bytes:
+    """The bytes of a string array's values (of the whole buffer under a slice)."""
+    bufs = arr.buffers()
+    data = bufs[2] if len(bufs) > 2 else None
+    return b"" if data is None else data.to_pybytes()
+
+
+_NOT_LETTERS = b"0123456789-./,:;@ ()+#_%&*='\"\t\n\r\v\f"
+
+
+def _byte_classes(arr: pa.Array) -> frozenset[str]:
+    """Which kinds of byte occur in ``arr``'s values: "letter" (any byte that is no digit
+    and none of the punctuation below, so also every non-ASCII byte), "-", ".", ",", "/".
+
+    A regular expression that needs a kind the values lack cannot match any of them, so
+    the probe skips it (the counts stay the same).
+    """
+    rest = _data(arr).translate(None, b"0123456789")
+    out = {c for c in ("-", ".", ",", "/") if rest.find(c.encode()) >= 0}
+    if rest.translate(None, _NOT_LETTERS):
+        out.add("letter")
+    return frozenset(out)
 
 
 def _mod(x: pa.Array, n: int) -> pa.Array:
     return pc.subtract(x, pc.multiply(pc.divide(x, n), n))
 
 
-def elevenproef(digits: pa.Array) -> pa.Array:
+# elevenproef: with P_k the number of the first k of the nine digits (P_9 the whole
+# number), digit i is P_(i+1) - 10 * P_i, so the weighted sum is a sum over the P_k with
+# these coefficients (w_(k-1) - 10 * w_k for the weights 9..2, -1), and P_9 counts -1.
+_PREFIX_COEFFS = (-71, -62, -53, -44, -35, -26, -17, 12)
+
+
+def elevenproef(digits: pa.Array, numbers: pa.Array | None = None) -> pa.Array:
     """Boolean array: which 8-9 digit strings pass the BSN 11-proef (weights 9..2, -1).
 
-    The digits are read with integer arithmetic on the int64 value (no per-digit string
-    slicing): digit i of the 9 is ``(n // 10**(8-i)) % 10``. An all-zero number fails.
+    Arithmetic on the number, not per-digit string slicing: the eight prefixes
+    ``P_k = n // 10**(9-k)`` give the digits, and the weighted sum is a linear sum of them
+    (:data:`_PREFIX_COEFFS`). In float64, where division is fast: every value stays an
+    integer below 2**53, and ``floor(n / 10**m)`` is exact for n < 10**9. An all-zero
+    number fails. ``numbers``: the digits already cast to int64, if the caller has them.
     """
-    n = pc.cast(digits, pa.int64())
-    total = pc.multiply(_mod(n, 10), -1)          # last digit, weight -1
-    q = pc.divide(n, 10)
-    for w in range(2, 10):                          # then weights 2..9 from the right
-        total = pc.add(total, pc.multiply(_mod(q, 10), w))
-        q = pc.divide(q, 10)
-    return pc.and_(pc.equal(_mod(total, 11), 0), pc.greater(n, 0))
+    n = pc.cast(pc.cast(digits, pa.int64()) if numbers is None else numbers, pa.float64())
+    total = pc.negate(n)
+    for k, c in enumerate(_PREFIX_COEFFS, start=1):
+        prefix = pc.floor(pc.divide(n, float(10 ** (9 - k))))
+        total = pc.add(total, pc.multiply(prefix, float(c)))
+    rest = pc.subtract(total, pc.multiply(pc.floor(pc.divide(total, 11.0)), 11.0))
+    return pc.and_(pc.equal(rest, 0.0), pc.greater(n, 0.0))
 
 
 _LETTER_VALUES = [(chr(c), str(c - 55)) for c in range(ord("A"), ord("Z") + 1)]
@@ -137,15 +258,15 @@ class Hits:
     count: int = 0
     examples: list[str] = field(default_factory=list)
 
-    def add(self, matched: pa.Array | None, n: int | None = None) -> None:
-        if matched is None:
+    def add(self, matched: _Vals | None, n: int | None = None) -> None:
+        if matched is None or not len(matched):
             return
-        k = len(matched) if n is None else n
+        k = matched.rows() if n is None else n
         if k <= 0:
             return
         self.count += k
         if len(self.examples) < MAX_EXAMPLES:
-            for v in matched.slice(0, MAX_EXAMPLES * 4).to_pylist():
+            for v in matched.a.slice(0, MAX_EXAMPLES * 4).to_pylist():
                 if v is None:
                     continue
                 m = mask(v)
@@ -153,6 +274,16 @@ class Hits:
                     self.examples.append(m)
                 if len(self.examples) >= MAX_EXAMPLES:
                     break
+
+
+@dataclass
+class ProbeState:
+    """How the probes of one column went (not a count of values)."""
+
+    want: frozenset[str] | None = None   # the last probe's answer
+    same: int = 0                        # probes in a row that gave that answer before it
+    skipped: int = 0                     # batches since the last probe
+    probes: int = 0
 
 
 @dataclass
@@ -209,6 +340,7 @@ class ColumnStats:
     t_postcode: Hits = field(default_factory=Hits)
     t_address: Hits = field(default_factory=Hits)
     t_name: Hits = field(default_factory=Hits)
+    probing: ProbeState = field(default_factory=ProbeState)
 
     def as_counts(self) -> dict[str, Any]:
         """Plain counts (for debugging and tests); never values."""
@@ -221,38 +353,89 @@ class ColumnStats:
         return out
 
 
+# The detectors _run can switch off, and the kinds of byte (:func:`_byte_classes`) one of
+# which a value needs to match them (None: no such rule).
+_NEEDS: dict[str, frozenset[str] | None] = {
+    "bsn": None, "phone": None, "housenr": None, "ints": None, "email": None, "text": None,
+    "iban": frozenset({"letter"}), "postcode6": frozenset({"letter"}),
+    "kenteken": frozenset({"letter"}), "dates": frozenset({"-", "/", "."}),
+    "floats": frozenset({".", ","}), "region": frozenset({"letter"}),
+    "address": frozenset({"letter"}), "coord_pair": frozenset({"."}),
+    "street": frozenset({"letter"}), "names": frozenset({"letter"}),
+}
+
+
+# What every batch goes through in full, whatever its probe shows.
+ALWAYS = frozenset({"ints", "email", "text"})
+# Detectors that need no regular expression for plain digits (e-mail and free text do
+# nothing without an "@" or long values).
+ARITHMETIC = frozenset({"bsn", "ints", "email", "text"})
+
+
 class Detectors:
     """Runs every detector over Arrow string arrays; holds the name lists and settings."""
 
     def __init__(self, names: NameLists, small_cell_threshold: int = 5,
-                 today: _dt.date | None = None) -> None:
+                 today: _dt.date | None = None, dictionary: bool = True) -> None:
         self.names = names
         self.threshold = small_cell_threshold
         self.today = today or _dt.date.today()
+        self.dictionary = dictionary
         self._first = pa.array(sorted(names.first), pa.string())
         self._sur = pa.array(sorted(names.surnames), pa.string())
 
     # The one entry point: feed a batch of one column.
-    def observe(self, st: ColumnStats, arr: pa.Array) -> None:
-        """Add one batch of a column to ``st``.
+    def observe(self, st: ColumnStats, arr: pa.Array | Sequence[pa.Array]) -> None:
+        """Add one batch of a column to ``st`` (an array, or the arrays of several batches).
 
         A probe runs every detector on a sample of the batch (the first
-        :data:`PROBE_ROWS` values); the whole batch then goes only through the detectors
-        whose shape occurred in the probe. The judging rules need a large share of a
-        column, which a sample of a thousand values always shows; e-mail (an ``@``), free
-        text and integers are always looked at in full.
+        :data:`PROBE_ROWS` values of each array given; see :meth:`_probe` for when it is
+        skipped); the whole batch then goes only through the detectors whose shape occurred
+        in the probe. The judging rules need a
+        large share of a column, which a sample of a thousand values always shows; e-mail
+        (an ``@``), free text and integers are always looked at in full. The probe looks at
+        the distinct values of its sample (which detectors fire does not depend on how often
+        a value occurs).
+
+        A batch with few distinct values (at most :data:`DICT_SHARE` of its rows; the probe
+        says when to count them) is scanned as its distinct values, each weighted by the
+        number of rows holding it: every count stays a count of rows, exactly as if each
+        row had been scanned, but each distinct value costs the detectors once.
         """
-        if arr.type != pa.string():
-            arr = pc.cast(arr, pa.string())
-        if arr.null_count:
-            arr = pc.drop_null(arr)
-        a = pc.ascii_trim_whitespace(arr)
-        if len(a) <= 2 * PROBE_ROWS:
-            self._run(st, a, None)
+        chunks = [_strings(c) for c in ([arr] if isinstance(arr, pa.Array) else arr)]
+        rows = sum(len(c) for c in chunks)
+        if rows <= 2 * PROBE_ROWS:
+            self._run(st, _Vals(_trim(_concat(chunks))), None)
             return
+        sample = [c.slice(0, PROBE_ROWS) for c in chunks]
+        # (trimming after taking the distinct values can leave a few equal ones: harmless)
+        distinct = pc.unique(_concat(sample))
+        head = _trim(distinct)
+        want = self._probe(st, head)
+        # Counting the distinct values pays for the regular expressions it saves; digits
+        # alone (BSN, integers: arithmetic) cost less than counting them.
+        costly = bool(want - ARITHMETIC) or _has_byte(head, b"@") or \
+            (len(head) > 0 and (pc.max(pc.binary_length(head)).as_py() or 0) >= 20)
+        self._run(st, self._distinct(chunks, len(distinct), sum(len(c) for c in sample),
+                                     costly), want)
+
+    def _probe(self, st: ColumnStats, head: pa.Array) -> frozenset[str]:
+        """The detectors this batch of ``st`` goes through: those whose shape occurs in the
+        probe sample ``head``, plus :data:`ALWAYS`.
+
+        Once :data:`PROBE_STABLE` probes in a row of a column gave the same answer, only
+        one batch in :data:`PROBE_EVERY` is probed; the others go through the detectors of
+        the last probe (so a column once flagged keeps being counted in full). A shape that
+        first turns up in a batch that was not probed is counted from the next probe on.
+        """
+        state = st.probing
+        if state.want is not None and state.same >= PROBE_STABLE and \
+                state.skipped < PROBE_EVERY - 1:
+            state.skipped += 1
+            return state.want
         probe = ColumnStats(st.name, st.index)
-        self._run(probe, a.slice(0, PROBE_ROWS), None)
-        want = {"ints", "email", "text"}
+        self._run(probe, _Vals(head), None, probe=True)
+        want = set(ALWAYS)
         for key, hit in (
             ("bsn", probe.bsn_shape), ("phone", probe.phone.count),
             ("iban", probe.iban_shape), ("postcode6", probe.postcode6.count),
@@ -264,27 +447,58 @@ class Detectors:
         ):
             if hit:
                 want.add(key)
-        self._run(st, a, want)
+        result = frozenset(want)
+        state.same = state.same + 1 if result == state.want else 0
+        state.want, state.skipped = result, 0
+        state.probes += 1
+        return result
 
-    def _run(self, st: ColumnStats, a: pa.Array, want: set[str] | None) -> None:
-        ln = pc.binary_length(a)
-        nonempty = pc.greater(ln, 0)
-        n = _count(nonempty)
-        if n == 0:
+    def _distinct(self, chunks: list[pa.Array], head_distinct: int, head_rows: int,
+                  costly: bool = True) -> _Vals:
+        """The (trimmed) values of ``chunks`` as distinct values with row counts when that
+        saves work (``costly``: the detectors to run use regular expressions), else as they
+        are."""
+        if self.dictionary and costly and head_distinct <= DICT_PROBE_SHARE * head_rows:
+            vc = pc.value_counts(chunks[0] if len(chunks) == 1 else pa.chunked_array(chunks))
+            if len(vc) <= DICT_SHARE * sum(len(c) for c in chunks):
+                return _Vals(_trim(vc.field(0)), vc.field(1))
+        return _Vals(_trim(_concat(chunks)))
+
+    def _run(self, st: ColumnStats, v: _Vals, want: Set[str] | None,
+             probe: bool = False) -> None:
+        """The detectors in ``want`` (None: all) over ``v``. A ``probe`` only needs to know
+        which shapes occur, so it leaves out what every batch gets anyway (e-mail, free
+        text, integers), whose counts it would throw away."""
+        a = v.a
+        if not len(a):
             return
-        st.values += n
-        lmin, lmax = (x.as_py() for x in pc.min_max(pc.filter(ln, nonempty)).values())
+        ln = pc.binary_length(a)
+        lmin, lmax = (x.as_py() for x in pc.min_max(ln).values())
+        if lmax == 0:
+            return
+        if lmin > 0:
+            st.values += v.rows()
+        else:   # empty values are no values
+            nonempty = pc.greater(ln, 0)
+            st.values += v.rows_where(nonempty)
+            lmin = pc.min(pc.filter(ln, nonempty)).as_py()
+
+        if want is None:   # the probe (or a small batch): all detectors the bytes allow
+            cls = _byte_classes(a)
+            want = {key for key, need in _NEEDS.items() if need is None or need & cls}
+            if probe:
+                want -= ALWAYS
 
         def on(key: str) -> bool:
-            return want is None or key in want
+            return key in want
 
-        def gate(lo: int, hi: int) -> pa.Array | None:
+        def gate(lo: int, hi: int) -> _Vals | None:
             if lmax < lo or lmin > hi:
                 return None
             if lmin >= lo and lmax <= hi:
-                return a
+                return v
             m = pc.and_(pc.greater_equal(ln, lo), pc.less_equal(ln, hi))
-            return pc.filter(a, m) if _count(m) else None
+            return v.take(m) if _count(m) else None
 
         if on("bsn") and (c := gate(8, 13)) is not None:
             self._bsn(st, c)
@@ -292,31 +506,34 @@ class Detectors:
             self._phone(st, c)
         if on("iban") and (c := gate(15, 42)) is not None:
             self._iban(st, c)
-        if lmax >= 5:
-            m = pc.match_substring_regex(a, "@")
+        if on("email") and lmax >= 5 and _has_byte(a, b"@"):
+            m = pc.match_substring_regex(a, "@")   # RE2 beats the literal search on long text
             if _count(m):
-                self._email(st, pc.filter(a, m))
+                self._email(st, v.take(m))
+        pc6_of: tuple[_Vals, pa.Array] | None = None
         if (on("postcode6") or on("kenteken")) and (c := gate(6, 8)) is not None:
-            pc6 = pc.match_substring_regex(c, POSTCODE6)
+            pc6 = pc.match_substring_regex(c.a, POSTCODE6)
+            pc6_of = (c, pc6)
             if on("postcode6") and _count(pc6):
-                st.postcode6.add(pc.filter(c, pc6))
+                st.postcode6.add(c.take(pc6))
             if on("kenteken"):
                 # "1234BD" is a postcode before it is a side-code-2 plate without dashes
-                k = pc.and_(pc.match_substring_regex(pc.ascii_upper(c), KENTEKEN),
+                k = pc.and_(pc.match_substring_regex(pc.ascii_upper(c.a), KENTEKEN),
                             pc.invert(pc6))
                 if _count(k):
-                    st.kenteken.add(pc.filter(c, k))
+                    st.kenteken.add(c.take(k))
         if on("dates") and (c := gate(8, 30)) is not None:
             self._dates(st, c)
         if (c := gate(1, 9)) is not None:
-            self._ints(st, c)
+            if on("ints"):
+                self._ints(st, c)
             if on("housenr"):
-                st.housenr += _count(pc.match_substring_regex(c, HOUSENR))
+                st.housenr += self._housenr(c, pc6_of)
         if (on("floats") or on("region")) and (c := gate(4, 20)) is not None:
             if on("floats"):
                 self._floats(st, c)
             if on("region"):
-                st.region_codes += _count(pc.match_substring_regex(c, REGION_CODE))
+                st.region_codes += c.rows_where(pc.match_substring_regex(c.a, REGION_CODE))
         if (on("address") or on("coord_pair")) and (c := gate(8, 120)) is not None:
             if on("address"):
                 st.address.add(_matches(c, POSTCODE_NUMBER))
@@ -327,140 +544,180 @@ class Detectors:
             st.street.add(_matches(c, STREET_ONLY))
         if on("names") and (c := gate(2, 60)) is not None:
             self._names(st, c)
-        if lmax >= 20:
-            m = pc.and_(pc.greater_equal(ln, 20), pc.match_substring_regex(a, " "))
+        if on("text") and lmax >= 20:
+            m = pc.and_(pc.greater_equal(ln, 20), pc.match_substring(a, " "))
             if _count(m):
-                self._free_text(st, pc.filter(a, m))
+                self._free_text(st, v.take(m))
 
     # --- the detectors ---------------------------------------------------------------------
-    def _bsn(self, st: ColumnStats, c: pa.Array) -> None:
+    @staticmethod
+    def _housenr(c: _Vals, pc6_of: tuple[_Vals, pa.Array] | None) -> int:
+        # A 6-character postcode ("1234 AB") also has the shape of a house number with a
+        # suffix: when the postcode pass saw these very values, only the rest need HOUSENR.
+        if pc6_of is not None and pc6_of[0] is c and _count(pc6_of[1]):
+            pc6 = pc6_of[1]
+            rest = c.take(pc.invert(pc6))
+            k = c.rows_where(pc6)
+            if len(rest):
+                k += rest.rows_where(pc.match_substring_regex(rest.a, HOUSENR))
+            return k
+        return c.rows_where(pc.match_substring_regex(c.a, HOUSENR))
+
+    def _bsn(self, st: ColumnStats, c: _Vals) -> None:
         # Plain 8-9 digit values need no regular expression; the dotted forms do.
-        ln = pc.binary_length(c)
-        isdig = pc.utf8_is_digit(c)
+        ln = pc.binary_length(c.a)
+        isdig = c.isdigit()
         plain = pc.and_(isdig, pc.less_equal(ln, 9))
         k = _count(plain)
         if k:
-            cand = c if k == len(c) else pc.filter(c, plain)
-            st.bsn_shape += k
-            st.bsn.add(pc.filter(cand, elevenproef(pc.utf8_lpad(cand, 9, "0"))))
+            cand = c if k == len(c) else c.take(plain)
+            st.bsn_shape += cand.rows()
+            if pc.min(pc.binary_length(cand.a)).as_py() < 9:
+                ok = elevenproef(pc.utf8_lpad(cand.a, 9, "0"))
+            else:
+                ok = elevenproef(cand.a, cand.numbers())
+            st.bsn.add(cand.take(ok))
         if k == len(c):
             return
-        rest = pc.filter(c, pc.invert(isdig))
-        m = pc.match_substring_regex(rest, BSN_SHAPE)
-        k = _count(m)
-        if not k:
+        rest = c.take(pc.invert(isdig))
+        m = pc.match_substring_regex(rest.a, BSN_SHAPE)
+        if not _count(m):
             return
-        cand = pc.filter(rest, m)
-        st.bsn_shape += k
-        digits = pc.utf8_lpad(pc.replace_substring_regex(cand, r"[ .]", ""), 9, "0")
-        st.bsn.add(pc.filter(cand, elevenproef(digits)))
+        cand = rest.take(m)
+        st.bsn_shape += cand.rows()
+        digits = pc.utf8_lpad(pc.replace_substring_regex(cand.a, r"[ .]", ""), 9, "0")
+        st.bsn.add(cand.take(elevenproef(digits)))
 
-    def _phone(self, st: ColumnStats, c: pa.Array) -> None:
+    def _phone(self, st: ColumnStats, c: _Vals) -> None:
         hits = _matches(c, PHONE_SHAPE)
         if hits is None:
             return
         st.phone.add(hits)
         import phonenumbers
 
-        for v in hits.slice(0, PHONE_SAMPLE_PER_BATCH).to_pylist():
-            st.phone_checked += 1
+        # libphonenumber checks a sample of PHONE_SAMPLE_PER_BATCH rows per batch (of
+        # distinct values: the first ones, each for the rows it stands for)
+        sample = hits.a.slice(0, PHONE_SAMPLE_PER_BATCH).to_pylist()
+        w = hits.weights()
+        weights = [1] * len(sample) if w is None else w.slice(0, len(sample)).to_pylist()
+        left = PHONE_SAMPLE_PER_BATCH
+        for v, rows in zip(sample, weights, strict=True):
+            if left <= 0:
+                break
+            k = min(rows, left)
+            left -= k
+            st.phone_checked += k
             try:
                 num = phonenumbers.parse(v, "NL")
                 if phonenumbers.is_valid_number(num):
-                    st.phone_valid += 1
+                    st.phone_valid += k
             except phonenumbers.NumberParseException:
                 pass
 
-    def _iban(self, st: ColumnStats, c: pa.Array) -> None:
+    def _iban(self, st: ColumnStats, c: _Vals) -> None:
         cand = _matches(c, IBAN_SHAPE)
         if cand is None:
             return
-        st.iban_shape += len(cand)
-        norm = pc.utf8_upper(pc.replace_substring(cand, " ", ""))
-        ok = iban_mod97(norm)
-        st.iban.add(pc.filter(cand, ok))
+        st.iban_shape += cand.rows()
+        norm = pc.utf8_upper(pc.replace_substring(cand.a, " ", ""))
+        st.iban.add(cand.take(iban_mod97(norm)))
 
-    def _email(self, st: ColumnStats, c: pa.Array) -> None:
+    def _email(self, st: ColumnStats, c: _Vals) -> None:
         hits = _matches(c, EMAIL_SHAPE)
         if hits is None:
             return
-        role = pc.match_substring_regex(hits, EMAIL_ROLE)
-        st.email_role.add(pc.filter(hits, role))
-        st.email.add(pc.filter(hits, pc.invert(role)))
+        role = pc.match_substring_regex(hits.a, EMAIL_ROLE)
+        st.email_role.add(hits.take(role))
+        st.email.add(hits.take(pc.invert(role)))
 
-    def _dates(self, st: ColumnStats, c: pa.Array) -> None:
+    def _dates(self, st: ColumnStats, c: _Vals) -> None:
         for pattern, yi, mi, di in ((DATE_ISO, 0, 1, 2), (DATE_NL, 2, 1, 0)):
-            m = pc.match_substring_regex(c, pattern)
+            m = pc.match_substring_regex(c.a, pattern)
             if not _count(m):
                 continue
-            cand = pc.filter(c, m)
-            parts = pc.extract_regex(cand, _named(pattern))
+            cand = c.take(m)
+            parts = pc.extract_regex(cand.a, _named(pattern))
             y = pc.cast(pc.struct_field(parts, [yi]), pa.int64())
             mo = pc.cast(pc.struct_field(parts, [mi]), pa.int64())
             d = pc.cast(pc.struct_field(parts, [di]), pa.int64())
             ok = pc.and_(pc.and_(pc.greater_equal(mo, 1), pc.less_equal(mo, 12)),
                          pc.and_(pc.greater_equal(d, 1), pc.less_equal(d, 31)))
             ok = pc.and_(ok, pc.and_(pc.greater_equal(y, 1800), pc.less_equal(y, 2200)))
-            k = _count(ok)
-            if not k:
+            if not _count(ok):
                 continue
-            st.dates.add(pc.filter(cand, ok), k)
+            good = cand.take(ok)
+            k = good.rows()
+            st.dates.add(good, k)
             y = pc.filter(y, ok)
             ymin, ymax = (x.as_py() for x in pc.min_max(y).values())
             st.year_min = ymin if st.year_min is None else min(st.year_min, ymin)
             st.year_max = ymax if st.year_max is None else max(st.year_max, ymax)
             yo = pc.subtract(y, 1900)
-            st.year_sum += int(pc.sum(yo).as_py() or 0)
-            st.year_sq += int(pc.sum(pc.multiply(yo, yo)).as_py() or 0)
-            st.date_future += _count(pc.greater(y, self.today.year))
+            w = good.weights()
+            yw = yo if w is None else pc.multiply(yo, w)
+            st.year_sum += int(pc.sum(yw).as_py() or 0)
+            st.year_sq += int(pc.sum(pc.multiply(yo, yw)).as_py() or 0)
+            st.date_future += good.rows_where(pc.greater(y, self.today.year))
 
-    def _ints(self, st: ColumnStats, c: pa.Array) -> None:
-        m = pc.utf8_is_digit(c)
+    def _ints(self, st: ColumnStats, c: _Vals) -> None:
+        m = c.isdigit()
         k = _count(m)
         if not k:
             return
-        st.ints += k
-        v = pc.cast(c if k == len(c) else pc.filter(c, m), pa.int64())
+        cand = c if k == len(c) else c.take(m)
+        st.ints += cand.rows()
+        v = cand.numbers()
         vmin, vmax = (x.as_py() for x in pc.min_max(v).values())
         st.int_min = vmin if st.int_min is None else min(st.int_min, vmin)
         st.int_max = vmax if st.int_max is None else max(st.int_max, vmax)
+        everything: int | None = None
 
         def between(lo: int, hi: int) -> int:
+            nonlocal everything
             # ranges the batch cannot reach cost no kernel
             if vmax < lo or vmin > hi:
                 return 0
             if vmin >= lo and vmax <= hi:
-                return len(v)
-            return _count(pc.and_(pc.greater_equal(v, lo), pc.less_equal(v, hi)))
+                if everything is None:
+                    everything = cand.rows()
+                return everything
+            return cand.rows_where(pc.and_(pc.greater_equal(v, lo), pc.less_equal(v, hi)))
 
         st.int_small.count += between(1, self.threshold - 1)
         st.int_years += between(1900, 2100)
         st.rd_x += between(7000, 300000)
         st.rd_y += between(289000, 629000)
 
-    def _floats(self, st: ColumnStats, c: pa.Array) -> None:
-        m = pc.match_substring_regex(c, FLOAT)
-        k = _count(m)
-        if not k:
+    def _floats(self, st: ColumnStats, c: _Vals) -> None:
+        m = pc.match_substring_regex(c.a, FLOAT)
+        if not _count(m):
             return
-        st.floats += k
-        cand = pc.filter(c, m)
-        precise = pc.match_substring_regex(cand, FLOAT_PRECISE)
-        v = pc.cast(pc.replace_substring(cand, ",", "."), pa.float64())
-        lat = pc.and_(precise, pc.and_(pc.greater_equal(v, 50.7), pc.less_equal(v, 53.7)))
-        lon = pc.and_(precise, pc.and_(pc.greater_equal(v, 3.2), pc.less_equal(v, 7.3)))
-        st.lat_precise.add(pc.filter(cand, lat))
-        st.lon_precise.add(pc.filter(cand, lon))
+        cand = c.take(m)
+        st.floats += cand.rows()
+        comma = _has_byte(cand.a, b",")
+        # FLOAT allows one separator: the decimals are what follows it (FLOAT_PRECISE)
+        sep = pc.find_substring(cand.a, ".")
+        if comma:
+            sep = pc.max_element_wise(sep, pc.find_substring(cand.a, ","))
+        decimals = pc.subtract(pc.subtract(pc.binary_length(cand.a), sep), 1)
+        precise = pc.greater_equal(decimals, 4)
+        f = pc.cast(pc.replace_substring(cand.a, ",", ".") if comma else cand.a, pa.float64())
+        lat = pc.and_(precise, pc.and_(pc.greater_equal(f, 50.7), pc.less_equal(f, 53.7)))
+        lon = pc.and_(precise, pc.and_(pc.greater_equal(f, 3.2), pc.less_equal(f, 7.3)))
+        st.lat_precise.add(cand.take(lat))
+        st.lon_precise.add(cand.take(lon))
         # RD coordinates with decimals
-        st.rd_x += _count(pc.and_(pc.greater_equal(v, 7000), pc.less_equal(v, 300000)))
-        st.rd_y += _count(pc.and_(pc.greater_equal(v, 289000), pc.less_equal(v, 629000)))
+        st.rd_x += cand.rows_where(pc.and_(pc.greater_equal(f, 7000), pc.less_equal(f, 300000)))
+        st.rd_y += cand.rows_where(pc.and_(pc.greater_equal(f, 289000),
+                                           pc.less_equal(f, 629000)))
 
-    def _coord_pairs(self, c: pa.Array) -> pa.Array | None:
-        m = pc.match_substring_regex(c, COORD_PAIR)
+    def _coord_pairs(self, c: _Vals) -> _Vals | None:
+        m = pc.match_substring_regex(c.a, COORD_PAIR)
         if not _count(m):
             return None
-        cand = pc.filter(c, m)
-        parts = pc.extract_regex(cand, r"(?P<a>-?\d{1,3}\.\d{4,})\s*[ ,;]\s*(?P<b>-?\d{1,3}\.\d+)")
+        cand = c.take(m)
+        parts = pc.extract_regex(cand.a,
+                                 r"(?P<a>-?\d{1,3}\.\d{4,})\s*[ ,;]\s*(?P<b>-?\d{1,3}\.\d+)")
         a = pc.cast(pc.struct_field(parts, [0]), pa.float64())
         b = pc.cast(pc.struct_field(parts, [1]), pa.float64())
 
@@ -468,84 +725,82 @@ class Detectors:
             return pc.and_(pc.and_(pc.greater_equal(lat, 50.7), pc.less_equal(lat, 53.7)),
                            pc.and_(pc.greater_equal(lon, 3.2), pc.less_equal(lon, 7.3)))
 
-        ok = pc.or_(inside(a, b), inside(b, a))
-        return pc.filter(cand, ok)
+        return cand.take(pc.or_(inside(a, b), inside(b, a)))
 
-    def _names(self, st: ColumnStats, c: pa.Array) -> None:
-        m = pc.match_substring_regex(c, NAME_SHAPE)
-        k = _count(m)
-        if not k:
+    def _names(self, st: ColumnStats, c: _Vals) -> None:
+        m = pc.match_substring_regex(c.a, NAME_SHAPE)
+        if not _count(m):
             return
-        st.alpha += k
-        low = pc.utf8_lower(pc.filter(c, m))
-        orig = pc.filter(c, m)
+        orig = c.take(m)
+        st.alpha += orig.rows()
+        low = pc.utf8_lower(orig.a)
         first = pc.struct_field(pc.extract_regex(low, FIRST_TOKEN), [0])
         last = pc.struct_field(pc.extract_regex(low, LAST_TOKEN), [0])
         single = pc.equal(first, low)
-        st.single_token += _count(single)
+        st.single_token += orig.rows_where(single)
         f_first = pc.fill_null(pc.is_in(first, value_set=self._first), False)
         l_sur = pc.fill_null(pc.is_in(last, value_set=self._sur), False)
         f_sur = pc.fill_null(pc.is_in(first, value_set=self._sur), False)
         full = pc.and_(pc.and_(f_first, l_sur), pc.invert(single))
-        st.full_names.add(pc.filter(orig, full))
-        st.first_names.add(pc.filter(orig, pc.and_(single, f_first)))
+        st.full_names.add(orig.take(full))
+        st.first_names.add(orig.take(pc.and_(single, f_first)))
         sur = pc.or_(pc.and_(l_sur, pc.invert(full)), pc.and_(f_sur, pc.invert(f_first)))
-        st.surnames.add(pc.filter(orig, sur))
+        st.surnames.add(orig.take(sur))
         if len(st.distinct_names) < 50:
             matched = pc.filter(low, pc.or_(pc.or_(full, f_first), sur))
             for v in pc.unique(matched.slice(0, 5000)).to_pylist()[:50]:
                 # only a one-way digest of the value is kept, to count distinct names
                 st.distinct_names.add(str(hash(v)))
 
-    def _free_text(self, st: ColumnStats, t: pa.Array) -> None:
-        st.text += len(t)
+    def _free_text(self, st: ColumnStats, t: _Vals) -> None:
+        st.text += t.rows()
         # One pass of a combined pattern picks the texts worth the individual patterns; those
         # are split once more so that each pattern only sees texts it can match.
-        m = pc.match_substring_regex(t, T_ANY)
+        m = pc.match_substring_regex(t.a, T_ANY)
         if not _count(m):
             return
-        t = pc.filter(t, m)
-        at = pc.match_substring_regex(t, "@")
-        if _count(at):
-            st.t_email.add(_extract(pc.filter(t, at), T_EMAIL))
+        t = t.take(m)
+        if _has_byte(t.a, b"@"):
+            at = pc.match_substring_regex(t.a, "@")
+            if _count(at):
+                st.t_email.add(_extract(t.take(at), T_EMAIL))
         st.t_name.add(_extract(t, T_SALUTATION))
-        dig = pc.match_substring_regex(t, r"\d")
+        dig = pc.match_substring_regex(t.a, r"\d")
         if not _count(dig):
             return
-        t = pc.filter(t, dig)
+        t = t.take(dig)
         st.t_phone.add(_extract(t, T_PHONE))
         st.t_postcode.add(_extract(t, T_POSTCODE))
         st.t_address.add(_extract(t, STREET_NUMBER))
-        m = pc.match_substring_regex(t, T_BSN)
+        m = pc.match_substring_regex(t.a, T_BSN)
         if _count(m):
-            cand = pc.filter(t, m)
-            st.t_bsn_cand += len(cand)
-            d = pc.struct_field(pc.extract_regex(cand, T_BSN), [0])
-            ok = elevenproef(pc.replace_substring(d, ".", ""))
-            st.t_bsn.add(pc.filter(d, ok))
-        m = pc.match_substring_regex(t, T_IBAN)
+            cand = t.take(m)
+            st.t_bsn_cand += cand.rows()
+            d = cand.like(pc.struct_field(pc.extract_regex(cand.a, T_BSN), [0]))
+            st.t_bsn.add(d.take(elevenproef(pc.replace_substring(d.a, ".", ""))))
+        m = pc.match_substring_regex(t.a, T_IBAN)
         if _count(m):
-            cand = pc.filter(t, m)
-            d = pc.struct_field(pc.extract_regex(cand, T_IBAN), [0])
-            d = pc.replace_substring(d, " ", "")
-            ok = iban_mod97(d)
-            st.t_iban.add(pc.filter(d, ok))
+            cand = t.take(m)
+            d = cand.like(pc.replace_substring(
+                pc.struct_field(pc.extract_regex(cand.a, T_IBAN), [0]), " ", ""))
+            st.t_iban.add(d.take(iban_mod97(d.a)))
 
 
-def _extract(arr: pa.Array, pattern: str) -> pa.Array | None:
+def _extract(v: _Vals, pattern: str) -> _Vals | None:
     """The first match of ``pattern`` in each value that has one (for masked examples)."""
-    m = pc.match_substring_regex(arr, pattern)
+    m = pc.match_substring_regex(v.a, pattern)
     if not _count(m):
         return None
     flags = ""
     if pattern.startswith("(?i)"):
         flags, pattern = "(?i)", pattern[4:]
-    return pc.struct_field(pc.extract_regex(pc.filter(arr, m), f"{flags}(?P<m>{pattern})"), [0])
+    hit = v.take(m)
+    return hit.like(pc.struct_field(pc.extract_regex(hit.a, f"{flags}(?P<m>{pattern})"), [0]))
 
 
-def _matches(arr: pa.Array, pattern: str) -> pa.Array | None:
-    m = pc.match_substring_regex(arr, pattern)
-    return pc.filter(arr, m) if _count(m) else None
+def _matches(v: _Vals, pattern: str) -> _Vals | None:
+    m = pc.match_substring_regex(v.a, pattern)
+    return v.take(m) if _count(m) else None
 
 
 def _named(pattern: str) -> str:

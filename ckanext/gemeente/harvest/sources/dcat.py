@@ -15,12 +15,16 @@ default from the Content-Type), ``profiles`` (space separated), ``max_pages`` (1
 
 from __future__ import annotations
 
+import hashlib
 import json
 import xml.parsers.expat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from rdflib import Literal, Namespace, URIRef
+from rdflib.namespace import RDF
 
 from ckanext.gemeente import urlguard
 
@@ -43,6 +47,11 @@ _CORE_DATASET = ("title", "notes", "url", "version", "license_id", "tags", "extr
 _CORE_RESOURCE = ("url", "name", "description", "format", "mimetype", "size", "hash",
                   "license", "download_url", "issued", "modified", "language", "status",
                   "rights", "conforms_to", "access_url")
+
+
+DCAT_NS = Namespace("http://www.w3.org/ns/dcat#")
+HYDRA_NS = Namespace("http://www.w3.org/ns/hydra/core#")
+RDF_TYPE = RDF.type
 
 
 class UnsafeDocument(ValueError):
@@ -140,15 +149,20 @@ def _profiles(config: dict[str, Any]) -> list[str]:
     return names.split() if isinstance(names, str) else list(names)
 
 
-def read_pages(url: str, config: dict[str, Any], policy: urlguard.GuardPolicy
-               ) -> list[dict[str, Any]]:
-    """Every dataset dict of the feed at ``url``, all pages; raise on any failed page."""
+def read_pages(url: str, config: dict[str, Any], policy: urlguard.GuardPolicy,
+               raw_key: Callable[[str], str] | None = None,
+               known: frozenset[str] = frozenset()) -> list[FeedDataset]:
+    """Every dataset of the feed at ``url``, all pages; raise on any failed page.
+
+    With ``raw_key`` (:meth:`SourceContext.raw_key`) each dataset carries the key of its own
+    triples (:func:`dataset_digest`), and a dataset whose key is in ``known`` is not parsed by
+    the profiles: its ``dataset`` is None."""
     from ckanext.dcat.exceptions import RDFParserException
     from ckanext.dcat.processors import RDFParser
 
     max_pages = int(config.get("max_pages", 1000))
     seen: set[str] = set()
-    datasets: list[dict[str, Any]] = []
+    datasets: list[FeedDataset] = []
     next_url: str | None = url
     while next_url:
         if next_url in seen:
@@ -168,7 +182,7 @@ def read_pages(url: str, config: dict[str, Any], policy: urlguard.GuardPolicy
             data = safe_rdf_bytes(raw, fmt, charset, policy)
             parser = RDFParser(profiles=_profiles(config) or None)
             parser.parse(data, _format=fmt)
-            page = list(parser.datasets())
+            datasets.extend(_page_datasets(parser, raw_key, known))
         except (RDFParserException, ValueError, UnicodeDecodeError) as exc:
             raise SourceReadError(
                 f"pagina {len(seen)} ({urlguard.redact_url(next_url)}) is niet te lezen: "
@@ -177,13 +191,110 @@ def read_pages(url: str, config: dict[str, Any], policy: urlguard.GuardPolicy
             raise SourceReadError(
                 f"pagina {len(seen)} ({urlguard.redact_url(next_url)}) is niet te lezen: "
                 f"{type(exc).__name__}: {exc}") from None
-        datasets.extend(page)
         next_url = parser.next_page()
         if next_url and next_url.startswith("/"):
             from urllib.parse import urljoin
 
             next_url = urljoin(url, next_url)
     return datasets
+
+
+@dataclass
+class FeedDataset:
+    """One dataset of a feed: its subject, the key of its triples, its parsed dict (None
+    when the key was known and the profiles were not run)."""
+
+    subject: str
+    key: str | None
+    dataset: dict[str, Any] | None
+
+
+def _page_datasets(parser: Any, raw_key: Callable[[str], str] | None,
+                   known: frozenset[str]) -> list[FeedDataset]:
+    """The page's datasets as ckanext-dcat's ``RDFParser.datasets`` parses them (every
+    profile in turn), skipping the profiles for the datasets whose key is known."""
+    graph = parser.g
+    stops = _stop_nodes(graph) if raw_key is not None else set()
+    memo: dict[Any, str] = {}
+    out = []
+    for ref in parser._datasets():
+        subject = str(ref) if isinstance(ref, URIRef) else "_:"
+        key = raw_key(dataset_digest(graph, ref, stops, memo)) if raw_key else None
+        if key is not None and key in known:
+            out.append(FeedDataset(subject, key, None))
+            continue
+        dataset: dict[str, Any] = {}
+        for profile_class in parser._profiles:
+            profile = profile_class(graph, dataset_type=parser.dataset_type,
+                                    compatibility_mode=parser.compatibility_mode)
+            profile.parse_dataset(dataset, ref)
+        out.append(FeedDataset(subject, key, dataset))
+    return out
+
+
+def _stop_nodes(graph: Any) -> set[Any]:
+    """Nodes whose own triples are no part of any one dataset's: datasets, catalogues,
+    Hydra page nodes (a dataset's digest names them, it does not describe them)."""
+    stops: set[Any] = set()
+    for cls in (DCAT_NS.Dataset, DCAT_NS.Catalog, HYDRA_NS.PartialCollectionView,
+                HYDRA_NS.PagedCollection, HYDRA_NS.Collection):
+        stops.update(graph.subjects(RDF_TYPE, cls))
+    return stops
+
+
+def dataset_digest(graph: Any, ref: Any, stops: set[Any], memo: dict[Any, str]) -> str:
+    """A digest of everything the graph says of dataset ``ref`` that a profile can read: its
+    triples, the descriptions of the nodes they lead to (distributions, contact points,
+    agents, locations, blank nodes; recursively), and the triples that point at it (a
+    catalogue record's ``foaf:primaryTopic``). Blank-node labels do not count, triple order
+    does not count: the same feed text, or the same statements in another order or syntax,
+    give the same digest. ``memo`` holds the digests of nodes shared between datasets of one
+    graph (a publisher described once)."""
+    lines = [p.n3() + " " + _node_text(graph, o, stops, memo, {ref})[0]
+             for p, o in graph.predicate_objects(ref)]
+    for s, p in graph.subject_predicates(ref):
+        if s in stops:
+            lines.append("^" + p.n3() + " " + _head(s))
+        else:
+            lines.append("^" + p.n3() + " " + _node_text(graph, s, stops, memo, {ref})[0])
+    lines.sort()
+    return hashlib.sha256("\n".join([_head(ref), *lines]).encode("utf-8")).hexdigest()
+
+
+def _head(node: Any) -> str:
+    return node.n3() if isinstance(node, URIRef | Literal) else "_:"
+
+
+def _node_text(graph: Any, node: Any, stops: set[Any], memo: dict[Any, str],
+               path: set[Any]) -> tuple[str, bool]:
+    """(text, path-independent) of ``node``: a literal or a name as it is; a described
+    node with the digest of its sorted statements. A node on the path (a cycle) or a stop
+    node is named, not described; results that met a cycle are not memoised."""
+    if isinstance(node, Literal):
+        return node.n3(), True
+    if node in memo:
+        return memo[node], True
+    if node in path:
+        return _head(node), False
+    if node in stops:
+        return _head(node), True
+    path.add(node)
+    clean = True
+    lines = []
+    for p, o in graph.predicate_objects(node):
+        text, ok = _node_text(graph, o, stops, memo, path)
+        clean = clean and ok
+        lines.append(p.n3() + " " + text)
+    path.discard(node)
+    if not lines:
+        text = _head(node)
+    else:
+        lines.sort()
+        text = _head(node) + "{" + hashlib.sha256(
+            "\n".join(lines).encode("utf-8")).hexdigest() + "}"
+    if clean:
+        memo[node] = text
+    return text, clean
 
 
 def _charset(content_type: str) -> str | None:
@@ -252,7 +363,13 @@ class DcatHarvester(GemeenteHarvester):
 
     def read_records(self, source: SourceContext) -> Iterable[Record]:
         records = []
-        for dataset in read_pages(source.url, source.config, source.policy):
+        for item in read_pages(source.url, source.config, source.policy,
+                               raw_key=source.raw_key, known=source.known):
+            if item.dataset is None:
+                records.append(Record(identifier=None, data={}, ref=f"Dataset {item.subject}",
+                                      raw_key=item.key, known=True))
+                continue
+            dataset = item.dataset
             extras = {e.get("key"): e.get("value") for e in dataset.get("extras") or []
                       if isinstance(e, dict)}  # CKAN's default schema keeps them there
             ident = str(dataset.get("identifier") or dataset.get("uri") or
@@ -262,5 +379,6 @@ class DcatHarvester(GemeenteHarvester):
             data = to_record(dataset)
             if ident:
                 data["identifier"] = ident  # the mapping's identifier column, either schema
-            records.append(Record(identifier=ident or None, data=data, ref=f"Dataset {ident}"))
+            records.append(Record(identifier=ident or None, data=data, ref=f"Dataset {ident}",
+                                  raw_key=item.key))
         return records

@@ -227,6 +227,22 @@ def _pending_resource(data: dict[str, Any], pkg: model.Package, pend: Any) -> di
     return json.loads(json.dumps(out, default=str))
 
 
+def _hold_resource_change(up_func: Any, context: dict[str, Any], pkg: model.Package,
+                          action: str, data_dict: dict[str, Any], summary: str) -> Any:
+    """A new or replaced file of a published dataset: once ``action`` is allowed to the
+    caller, the dataset goes offline for review (``offline_on_change``) or the change waits,
+    with its upload, as the dataset's pending change; the answer is the resource as it will
+    be."""
+    tk.check_access(action, context, data_dict)
+    if core.cfg_bool("offline_on_change"):
+        _take_offline(context, pkg, summary)
+        return up_func(dict(context, **{core.ALLOW: True}), data_dict)
+    upload = data_dict.get("upload")
+    uploads = [(0, upload)] if upload not in (None, "") and hasattr(upload, "filename") else []
+    pend = pending.store(context, pkg, action, data_dict, uploads=uploads, summary=summary)
+    return _pending_resource(data_dict, pkg, pend)
+
+
 @tk.chained_action
 def resource_create(up_func: Any, context: dict[str, Any], data_dict: dict[str, Any]) -> Any:
     if context.get(core.ALLOW):
@@ -235,16 +251,8 @@ def resource_create(up_func: Any, context: dict[str, Any], data_dict: dict[str, 
     if not pending.is_published(pkg):
         return up_func(context, data_dict)
     assert pkg is not None
-    tk.check_access("resource_create", context, data_dict)
     summary = f"Nieuwe bron: {data_dict.get('name') or data_dict.get('url') or ''}".strip()
-    if core.cfg_bool("offline_on_change"):
-        _take_offline(context, pkg, summary)
-        return up_func(dict(context, **{core.ALLOW: True}), data_dict)
-    upload = data_dict.get("upload")
-    uploads = [(0, upload)] if upload not in (None, "") and hasattr(upload, "filename") else []
-    pend = pending.store(context, pkg, "resource_create", data_dict, uploads=uploads,
-                         summary=summary)
-    return _pending_resource(data_dict, pkg, pend)
+    return _hold_resource_change(up_func, context, pkg, "resource_create", data_dict, summary)
 
 
 @tk.chained_action
@@ -257,16 +265,8 @@ def resource_update(up_func: Any, context: dict[str, Any], data_dict: dict[str, 
             res, data_dict):
         return up_func(context, data_dict)
     assert pkg is not None
-    tk.check_access("resource_update", context, data_dict)
     summary = f"Bron vervangen of verwezen: {res.name or res.id}"
-    if core.cfg_bool("offline_on_change"):
-        _take_offline(context, pkg, summary)
-        return up_func(dict(context, **{core.ALLOW: True}), data_dict)
-    upload = data_dict.get("upload")
-    uploads = [(0, upload)] if upload not in (None, "") and hasattr(upload, "filename") else []
-    pend = pending.store(context, pkg, "resource_update", data_dict, uploads=uploads,
-                         summary=summary)
-    return _pending_resource(data_dict, pkg, pend)
+    return _hold_resource_change(up_func, context, pkg, "resource_update", data_dict, summary)
 
 
 @tk.chained_action

@@ -233,16 +233,19 @@ class Core:
                     analyzed = op.analyzed
                     if analyzed is None:  # the update's thread has not got to it yet
                         analyzed = op.analyzed = self.analyzer.analyze(op.doc)
-                    index.add_analyzed(op.key, analyzed)
+                    index.add_analyzed(op.key, analyzed, defer=True)
                     changed[op.key] = op.doc
                 elif isinstance(op, DeleteById):
-                    if index.remove_key(op.key) or op.key in changed:
+                    if index.remove_key(op.key, defer=True) or op.key in changed:
                         changed[op.key] = None
                 else:
+                    index.purge()  # the query reads postings: no removed document in them
                     for d in Executor(index).match(op.query):
                         key = index.doc_to_key[d]
-                        index.remove_docnum(d)
+                        index.remove_docnum(d, defer=True)
                         changed[key] = None
+            # one pass over each term's postings for all the documents removed
+            index.purge()
             if pending:
                 self._generation += 1
                 self._fq_cache.clear()
@@ -251,6 +254,7 @@ class Core:
             if self._store is not None and changed:
                 self._store.persist(changed)
         finally:
+            self.index.purge()  # after an error too: searches never see removed documents
             self._rw.release_write()
 
     # ----------------------------------------------------------------- reads

@@ -8,6 +8,7 @@ touching the index, so that it can run outside every lock in the update request'
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from datetime import datetime
 from sys import intern
@@ -20,6 +21,32 @@ POINT_KINDS = frozenset({"int", "long", "float", "double", "date"})
 NUMERIC_KINDS = frozenset({"int", "long", "float", "double"})
 
 _NO_PLAN = object()
+
+#: stored-only string values from this length on are kept deflated in memory: CKAN's
+#: ``data_dict`` and ``validated_data_dict``, a few KB of JSON per dataset each (a third
+#: of that deflated), which only the rendering of a page's documents reads
+DEFLATE_FROM = 1024
+
+
+class Deflated(bytes):
+    """A long stored-only string value, zlib-compressed (:func:`inflate` reads it)."""
+
+    __slots__ = ()
+
+
+def inflate(value: Any) -> Any:
+    """A stored value as it was given (undoes :func:`deflate_values`)."""
+    if value.__class__ is Deflated:
+        return zlib.decompress(value).decode("utf-8", "surrogatepass")
+    return value
+
+
+def deflate_values(values: list[Any]) -> list[Any]:
+    """``values`` with their long strings deflated (the same list when there are none)."""
+    if not any(v.__class__ is str and len(v) >= DEFLATE_FROM for v in values):
+        return values
+    return [Deflated(zlib.compress(v.encode("utf-8", "surrogatepass"), 1))
+            if v.__class__ is str and len(v) >= DEFLATE_FROM else v for v in values]
 
 #: how a field is written: ``(stored, (field, kind, is_point, position gap) or None when
 #: not indexed)``, or ``None`` when the schema does not know the field
@@ -149,7 +176,7 @@ class DocumentAnalyzer:
                 continue
             is_stored, how = plan  # type: ignore[misc]
             if is_stored:
-                stored[name] = values
+                stored[name] = values if how is not None else deflate_values(values)
             if how is None or not values:
                 continue
             field, kind, is_point, gap = how

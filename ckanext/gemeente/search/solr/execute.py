@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import ast, functions, geometry
 from .errors import SolrError
 from .fuzzy import expand
-from .index import FieldData, MemIndex, Scores, _positions, idf
+from .index import FieldData, MemIndex, Scores, _positions, idf, intersect
 from .select_request import FacetRequest, SelectRequest, SortClause
 
 if TYPE_CHECKING:
@@ -92,13 +92,30 @@ class Executor:
             return self.index.all_docs()
         raise SolrError(f"Unsupported query node: {t.__name__}")
 
+    def _in_every_document(self, q: ast.Query) -> bool:
+        """Whether ``q`` is a term that every document has (CKAN's ``+site_id:...``,
+        ``+dataset_type:dataset``, mostly ``+state:active``): a required clause of it
+        leaves a conjunction unchanged, so no set of all documents need be built."""
+        if type(q) is not ast.Term or q.boost != 1.0:
+            return False
+        fd = self.index.fields.get(q.field)  # type: ignore[attr-defined]
+        if fd is None or fd.points:
+            return False
+        plist = fd.postings.get(q.text)  # type: ignore[attr-defined]
+        # postings hold live documents only, each once
+        return plist is not None and len(plist) == self.index.num_docs
+
     def _bool_match(self, q: ast.Boolean) -> set[int]:
         required: list[set[int]] = []
         should: list[set[int]] = []
         excluded: list[set[int]] = []
+        everything = False  # a required clause matched every document
         for c in q.clauses:
             if c.occur in ("MUST", "FILTER"):
-                required.append(self.match(c.query))
+                if self._in_every_document(c.query):
+                    everything = True
+                else:
+                    required.append(self.match(c.query))
             elif c.occur == "SHOULD":
                 should.append(self.match(c.query))
             else:
@@ -111,6 +128,10 @@ class Executor:
                 result &= s
                 if not result:
                     break
+            if msm > 0:
+                result = self._at_least(should, msm, result)
+        elif everything:
+            result = self.index.all_docs()
             if msm > 0:
                 result = self._at_least(should, msm, result)
         elif should:
@@ -301,16 +322,9 @@ class Executor:
                 return {}
             weight = idf(len(plist), len(fd.doc_len)) * boost
             den = fd.denominators()
-            out = {}
             if within is not None and len(within) * 2 < len(plist):
-                for d in within & plist.keys():
-                    pos = plist[d]
-                    tf = 1 if pos.__class__ is int else len(pos)
-                    out[d] = weight * tf / (tf + den[d])
-                return out  # partial: not cached
-            for d, pos in plist.items():
-                tf = 1 if pos.__class__ is int else len(pos)
-                out[d] = weight * tf / (tf + den[d])
+                return plist.bm25(weight, den, within)  # partial: not cached
+            out = plist.bm25(weight, den)
         if cache is not None:
             if len(cache) > 4096:
                 cache.clear()
@@ -332,27 +346,28 @@ class Executor:
                 return {}
             plists.append(p)
         if len(plists) == 1:
-            return {d: float(len(_positions(p))) for d, p in plists[0].items()}
+            return {d: float(tf) for d, tf in plists[0].tf_items()}
         order = sorted(range(len(plists)), key=lambda i: len(plists[i]))
         cands = set(plists[order[0]])
         for i in order[1:]:
-            cands &= plists[i].keys()
+            cands = intersect(cands, plists[i])
             if not cands:
                 return {}
         rel = [p - q.positions[0] for p in q.positions]
         slop = q.slop
         out: dict[int, float] = {}
+        entries = [p.entries(cands) for p in plists]
         for d in cands:
             if slop == 0:
-                pos_sets = [set(_positions(p[d])) for p in plists]
+                pos_sets = [set(_positions(e[d])) for e in entries]
                 freq = 0
-                for start in _positions(plists[0][d]):
+                for start in _positions(entries[0][d]):
                     if all(start + rel[i] in pos_sets[i] for i in range(1, len(rel))):
                         freq += 1
                 if freq:
                     out[d] = float(freq)
             else:
-                f = self._sloppy_freq([_positions(p[d]) for p in plists], rel, slop)
+                f = self._sloppy_freq([_positions(e[d]) for e in entries], rel, slop)
                 if f:
                     out[d] = f
         return out
@@ -480,8 +495,7 @@ class Executor:
         get = out.get
         for term, boost in terms:
             w = weight * boost if boost > 0.0 else 0.0
-            for d, pos in postings[term].items():
-                tf = 1 if pos.__class__ is int else len(pos)
+            for d, tf in postings[term].tf_items():
                 out[d] = get(d, 0.0) + w * tf / (tf + den[d])
         return out
 
@@ -670,7 +684,7 @@ def _top_docs(
 
 
 def _scan_field_order(docs: set[int], c: SortClause, fd: FieldData, k: int) -> list[int]:
-    missing = sorted(docs - fd.sortval.keys())
+    missing = sorted(docs - fd.rank().keys())
     missing_first = c.missing == "first" or (c.missing == "low" and not c.desc)
     out: list[int] = missing[:k] if missing_first else []
     if len(out) < k:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .documents import Deflated, inflate
 from .execute import SelectResult
 from .index import MemIndex, Scores
 from .select_request import FieldMatcher, SelectRequest
@@ -14,6 +15,8 @@ SOLR_EXCEPTION = "org.apache.solr.common.SolrException"
 
 def format_value(kind: str, value: Any) -> Any:
     """A stored value as Solr writes it in JSON."""
+    if value.__class__ is Deflated:
+        return inflate(value)
     if isinstance(value, datetime):
         from .datemath import format_solr_date
 
